@@ -1,0 +1,271 @@
+/*
+ * dialogue.c - one visitor turn: validate, fold, match, choose the reply's
+ * language and text, fill links and suggestions (see dialogue.h).
+ *
+ * The reply language (design.md 4.5): language.fr / language.en switch
+ * explicitly; otherwise the message's language when the evidence is clear
+ * (lang_decide: function words, SMS forms, elisions and contractions, accents,
+ * then the catalogue lexicon, the language of the patterns that matched and
+ * of the closest examples), else the client's hint, else the session's
+ * language. With none of these (a bare "ok" or "911" from `vigie classify`
+ * without a hint: the widget always sends the page language in hello, so a
+ * session language exists there), English: the messages that reach this point
+ * are names, acronyms and English loanwords ("menu", "stats", "IBM"), which
+ * our test sets read as English far more often than as French.
+ */
+#include "dialogue.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "intent_impl.h"
+#include "match.h"
+#include "normalize.h"
+#include "utf8.h"
+
+void dialogue_init(struct dialogue *d, enum lang page_lang)
+{
+    memset(d, 0, sizeof(*d));
+    d->lang = page_lang;
+}
+
+static void set_last(struct dialogue *d, const char *id)
+{
+    size_t n = strlen(id);
+
+    if (n >= sizeof(d->last_intent))
+        n = sizeof(d->last_intent) - 1;
+    memcpy(d->last_intent, id, n);
+    d->last_intent[n] = '\0';
+}
+
+static int has_suggestion(const struct reply *out, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < out->n_suggestions; i++)
+        if (strcmp(out->suggestions[i].intent, id) == 0)
+            return 1;
+    return 0;
+}
+
+static void add_suggestion(const struct intent_set *set, struct reply *out, long idx)
+{
+    const struct intent *it;
+
+    if (idx < 0 || (size_t)idx >= set->n_intents ||
+        out->n_suggestions >= REPLY_MAX_SUGGESTIONS)
+        return;
+    it = &set->intents[idx];
+    if (has_suggestion(out, it->id) || strcmp(it->id, out->intent) == 0)
+        return;
+    out->suggestions[out->n_suggestions].intent = it->id;
+    out->suggestions[out->n_suggestions].label = it->label[out->lang];
+    out->n_suggestions++;
+}
+
+/* Fills text, links and the intent's own suggestions of 'out' for intent
+ * 'idx' in out->lang. 'turn' rotates among the answers. */
+static void render(const struct intent_set *set, long idx, unsigned turn,
+                   struct reply *out)
+{
+    const struct intent *it = &set->intents[idx];
+    const struct intent_list *ans = &it->answers[out->lang];
+    size_t i;
+
+    out->intent = it->id;
+    out->text = ans->n ? ans->items[turn % ans->n].text : "";
+    out->n_links = 0;
+    for (i = 0; i < it->n_links && out->n_links < REPLY_MAX_LINKS; i++) {
+        const struct intent_link *lk = &it->links[i];
+        if (!lk->label[out->lang] || !lk->url[out->lang])
+            continue;
+        out->links[out->n_links].label = lk->label[out->lang];
+        out->links[out->n_links].url = lk->url[out->lang];
+        out->n_links++;
+    }
+}
+
+/* The message's own language, or LANG_NONE when its evidence is unclear. */
+static enum lang message_lang(const struct intent_set *set, const char *text, size_t len,
+                              const char *key, const struct match_result *m)
+{
+    struct lang_evidence ev;
+
+    lang_weigh(set->lexicon, text, len, key, &ev);
+    if (m->stage == MATCH_PATTERN && m->lang_mask == 1u << LANG_FR)
+        lang_evidence_add(&ev, LANG_FR, LANG_W_PATTERN);
+    else if (m->stage == MATCH_PATTERN && m->lang_mask == 1u << LANG_EN)
+        lang_evidence_add(&ev, LANG_EN, LANG_W_PATTERN);
+    if (m->fuzzy_lang != LANG_NONE)
+        lang_evidence_add(&ev, m->fuzzy_lang, LANG_W_FUZZY);
+    return lang_decide(&ev);
+}
+
+static int lexicon_add_list(struct lang_lexicon *lex, const struct intent_list *list,
+                            enum lang lang)
+{
+    char stack_key[512];
+    size_t i;
+
+    for (i = 0; i < list->n; i++) {
+        const char *s = list->items[i].text;
+        size_t n = strlen(s);
+        char *key = stack_key;
+        int rc;
+        if (n + 1 > sizeof(stack_key)) {
+            key = alloc_malloc(n + 1);
+            if (!key)
+                return VIGIE_ENOMEM;
+        }
+        rc = norm_text(s, n, key, n + 1, NULL);
+        if (rc == 0)
+            rc = lang_lexicon_add(lex, key, lang);
+        if (key != stack_key)
+            alloc_free(key);
+        if (rc == VIGIE_ENOMEM)
+            return rc;
+    }
+    return 0;
+}
+
+int dialogue_index_build(struct intent_set *set)
+{
+    struct lang_lexicon *lex = lang_lexicon_new();
+    size_t i;
+    int l;
+
+    if (!lex)
+        return VIGIE_ENOMEM;
+    for (i = 0; i < set->n_intents; i++) {
+        const struct intent *it = &set->intents[i];
+        for (l = 0; l < LANG_COUNT; l++) {
+            struct intent_text label = {.text = it->label[l]};
+            struct intent_list labels = {.items = &label, .n = it->label[l] ? 1 : 0};
+            if (lexicon_add_list(lex, &it->examples[l], (enum lang)l) < 0 ||
+                lexicon_add_list(lex, &it->counters[l], (enum lang)l) < 0 ||
+                lexicon_add_list(lex, &it->answers[l], (enum lang)l) < 0 ||
+                lexicon_add_list(lex, &labels, (enum lang)l) < 0)
+                goto fail;
+        }
+    }
+    if (lang_lexicon_finish(lex) < 0)
+        goto fail;
+    set->lexicon = lex;
+    return 0;
+fail:
+    lang_lexicon_free(lex);
+    return VIGIE_ENOMEM;
+}
+
+void dialogue_index_free(struct intent_set *set)
+{
+    lang_lexicon_free(set->lexicon);
+    set->lexicon = NULL;
+}
+
+static int only_space(const char *text, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (!strchr(" \t\r\n\v\f", text[i]) || text[i] == '\0')
+            return 0;
+    return 1;
+}
+
+int dialogue_message(const struct intent_set *set, struct dialogue *d, const char *text,
+                     size_t len, enum lang hint, struct reply *out)
+{
+    char stack_key[512];
+    char *key = stack_key;
+    size_t key_len, i;
+    struct match_result m;
+    enum lang lang = LANG_NONE;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (len > DIALOGUE_MAX_TEXT)
+        return VIGIE_ETOOLONG;
+    if (!utf8_is_valid(text, len))
+        return VIGIE_EUTF8;
+    if (len == 0 || only_space(text, len))
+        return VIGIE_EINVAL;
+    if (len + 1 > sizeof(stack_key)) {
+        key = alloc_malloc(len + 1);
+        if (!key)
+            return VIGIE_ENOMEM;
+    }
+    rc = norm_text(text, len, key, len + 1, &key_len);
+    if (rc < 0)
+        goto out;
+    rc = match_best(set, key, key_len, &m);
+    if (rc < 0)
+        goto out;
+
+    if (m.intent == set->lang_fr && set->lang_fr >= 0) {
+        lang = LANG_FR;
+    } else if (m.intent == set->lang_en && set->lang_en >= 0) {
+        lang = LANG_EN;
+    } else {
+        lang = message_lang(set, text, len, key, &m);
+        if (lang == LANG_NONE)
+            lang = hint;
+        if (lang == LANG_NONE)
+            lang = d->lang;
+        if (lang == LANG_NONE)
+            lang = LANG_EN;
+    }
+    out->lang = lang;
+    out->score = m.score;
+    render(set, m.intent, d->turns, out);
+    for (i = 0; i < set->intents[m.intent].n_suggest; i++)
+        add_suggestion(set, out, set->intents[m.intent].suggest[i]);
+    if (m.intent == set->fallback) {
+        /* Not understood: the closest topics first, then fallback's own. */
+        struct reply tmp = *out;
+        out->n_suggestions = 0;
+        for (i = 0; i < m.n_close && out->n_suggestions < 3; i++)
+            add_suggestion(set, out, m.close[i]);
+        for (i = 0; i < tmp.n_suggestions; i++)
+            if (out->n_suggestions < REPLY_MAX_SUGGESTIONS &&
+                !has_suggestion(out, tmp.suggestions[i].intent))
+                out->suggestions[out->n_suggestions++] = tmp.suggestions[i];
+    }
+    d->lang = lang;
+    set_last(d, out->intent);
+    d->turns++;
+    rc = 0;
+out:
+    if (key != stack_key)
+        alloc_free(key);
+    return rc;
+}
+
+int dialogue_suggestion(const struct intent_set *set, struct dialogue *d,
+                        const char *intent_id, struct reply *out)
+{
+    long idx;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!intent_id)
+        return VIGIE_ENOENT;
+    idx = intent_set_find(set, intent_id);
+    if (idx < 0)
+        return VIGIE_ENOENT;
+    if (idx == set->lang_fr)
+        d->lang = LANG_FR;
+    else if (idx == set->lang_en)
+        d->lang = LANG_EN;
+    out->lang = d->lang != LANG_NONE ? d->lang : LANG_FR;
+    out->score = 1.0;
+    render(set, idx, d->turns, out);
+    for (i = 0; i < set->intents[idx].n_suggest; i++)
+        add_suggestion(set, out, set->intents[idx].suggest[i]);
+    d->lang = out->lang;
+    set_last(d, out->intent);
+    d->turns++;
+    return 0;
+}

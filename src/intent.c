@@ -1,0 +1,1878 @@
+/*
+ * intent.c - load the intent files (intents/NAME.json) into an immutable, compiled intent
+ * set and validate it (see intent.h and intents/README.md).
+ *
+ * Loading reads every file of the folder, parses it with jansson (duplicate
+ * keys rejected), walks the schema with a position map of the raw bytes so
+ * that every problem is reported at its own path:line:col, compiles every
+ * pattern with pcre2 (UTF, UCP, JIT, match limits) after folding it like the
+ * visitors' text, and finally builds the matcher's indexes. The self-test
+ * runs every example and counter-example through the real matcher.
+ */
+#include "intent.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "intent_impl.h"
+#include "match.h"
+#include "normalize.h"
+#include "utf8.h"
+
+#define INTENT_MAX_FILE_BYTES (8u << 20) /* one intent file */
+#define INTENT_MAX_FILES      1000
+#define INTENT_MAX_INTENTS    20000
+#define INTENT_MAX_STRING     8192 /* one pattern, example or answer */
+#define INTENT_MATCH_LIMIT    100000
+#define INTENT_DEPTH_LIMIT    5000
+#define INTENT_HEAP_LIMIT     4096 /* KiB */
+
+/* snprintf that truncates silently: every buffer here is a path or a
+ * message whose end may be cut without harm. */
+static int fmt_into(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fmt_into(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* ---- position map: path -> line:col of every JSON value in a file ---- */
+
+struct pos_entry {
+    size_t path;     /* offset into pos_map.arena */
+    int line, col;   /* the value */
+    int kline, kcol; /* its key, when it is an object member */
+};
+
+struct pos_map {
+    struct pos_entry *e;
+    size_t n, cap;
+    char *arena;
+    size_t used, size;
+    const char *arena_base; /* for qsort's comparator */
+};
+
+struct pos_scan {
+    const unsigned char *p, *end;
+    int line, col;
+    char path[512];
+    size_t plen;
+    int overflow; /* path too long: values below are not recorded */
+    struct pos_map *m;
+    int oom;
+};
+
+static void pos_advance(struct pos_scan *s)
+{
+    if (*s->p == '\n') {
+        s->line++;
+        s->col = 1;
+    } else if ((*s->p & 0xC0) != 0x80) {
+        s->col++;
+    }
+    s->p++;
+}
+
+static void pos_skip_ws(struct pos_scan *s)
+{
+    while (s->p < s->end &&
+           (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        pos_advance(s);
+}
+
+static int pos_record(struct pos_scan *s, int kline, int kcol)
+{
+    struct pos_map *m = s->m;
+    struct pos_entry *e;
+
+    if (s->overflow)
+        return 0;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        struct pos_entry *ne = alloc_realloc(m->e, cap * sizeof(*ne));
+        if (!ne)
+            return -1;
+        m->e = ne;
+        m->cap = cap;
+    }
+    if (m->used + s->plen + 1 > m->size) {
+        size_t size = m->size ? m->size * 2 : 4096;
+        char *na;
+        while (size < m->used + s->plen + 1)
+            size *= 2;
+        na = alloc_realloc(m->arena, size);
+        if (!na)
+            return -1;
+        m->arena = na;
+        m->size = size;
+    }
+    memcpy(m->arena + m->used, s->path, s->plen);
+    m->arena[m->used + s->plen] = '\0';
+    e = &m->e[m->n++];
+    e->path = m->used;
+    e->line = s->line;
+    e->col = s->col;
+    e->kline = kline;
+    e->kcol = kcol;
+    m->used += s->plen + 1;
+    return 0;
+}
+
+static void pos_skip_string(struct pos_scan *s)
+{
+    pos_advance(s); /* opening quote */
+    while (s->p < s->end && *s->p != '"') {
+        if (*s->p == '\\' && s->p + 1 < s->end)
+            pos_advance(s);
+        pos_advance(s);
+    }
+    if (s->p < s->end)
+        pos_advance(s);
+}
+
+static void pos_push(struct pos_scan *s, const char *seg, size_t len)
+{
+    if (s->overflow || s->plen + len + 1 >= sizeof(s->path)) {
+        s->overflow++;
+        return;
+    }
+    s->path[s->plen++] = '/';
+    memcpy(s->path + s->plen, seg, len);
+    s->plen += len;
+}
+
+static void pos_pop(struct pos_scan *s, size_t old)
+{
+    if (s->overflow) {
+        s->overflow--;
+        if (s->overflow)
+            return;
+    }
+    s->plen = old;
+}
+
+static void pos_value(struct pos_scan *s, int kline, int kcol, int depth)
+{
+    pos_skip_ws(s);
+    if (s->p >= s->end || depth > 4096)
+        return;
+    if (pos_record(s, kline, kcol) < 0) {
+        s->oom = 1;
+        return;
+    }
+    if (*s->p == '{') {
+        pos_advance(s);
+        for (;;) {
+            const unsigned char *k;
+            size_t old = s->plen;
+            int kl, kc;
+
+            pos_skip_ws(s);
+            if (s->p >= s->end || *s->p != '"')
+                break;
+            kl = s->line;
+            kc = s->col;
+            k = s->p + 1;
+            pos_skip_string(s);
+            pos_push(s, (const char *)k, (size_t)(s->p - 1 - k));
+            pos_skip_ws(s);
+            if (s->p < s->end && *s->p == ':')
+                pos_advance(s);
+            pos_value(s, kl, kc, depth + 1);
+            pos_pop(s, old);
+            if (s->oom)
+                return;
+            pos_skip_ws(s);
+            if (s->p < s->end && *s->p == ',')
+                pos_advance(s);
+            else
+                break;
+        }
+        if (s->p < s->end && *s->p == '}')
+            pos_advance(s);
+    } else if (*s->p == '[') {
+        unsigned i = 0;
+        pos_advance(s);
+        for (;;) {
+            char seg[16];
+            size_t old = s->plen;
+            int n;
+
+            pos_skip_ws(s);
+            if (s->p >= s->end || *s->p == ']')
+                break;
+            n = fmt_into(seg, sizeof(seg), "%u", i++);
+            pos_push(s, seg, (size_t)n);
+            pos_value(s, 0, 0, depth + 1);
+            pos_pop(s, old);
+            if (s->oom)
+                return;
+            pos_skip_ws(s);
+            if (s->p < s->end && *s->p == ',')
+                pos_advance(s);
+            else
+                break;
+        }
+        if (s->p < s->end && *s->p == ']')
+            pos_advance(s);
+    } else if (*s->p == '"') {
+        pos_skip_string(s);
+    } else {
+        while (s->p < s->end && !strchr(",]} \t\r\n", *s->p))
+            pos_advance(s);
+    }
+}
+
+static int pos_cmp(const void *a, const void *b, void *arena)
+{
+    const struct pos_entry *x = a, *y = b;
+    return strcmp((const char *)arena + x->path, (const char *)arena + y->path);
+}
+
+/* qsort has no context argument in C11: a small insertion-free merge sort. */
+static void pos_sort(struct pos_entry *e, struct pos_entry *tmp, size_t n,
+                     const char *arena)
+{
+    size_t mid, i, j, k;
+
+    if (n < 2)
+        return;
+    mid = n / 2;
+    pos_sort(e, tmp, mid, arena);
+    pos_sort(e + mid, tmp, n - mid, arena);
+    for (i = 0, j = mid, k = 0; i < mid || j < n;) {
+        if (j >= n || (i < mid && pos_cmp(&e[i], &e[j], (void *)arena) <= 0))
+            tmp[k++] = e[i++];
+        else
+            tmp[k++] = e[j++];
+    }
+    memcpy(e, tmp, n * sizeof(*e));
+}
+
+static int pos_build(struct pos_map *m, const char *buf, size_t len)
+{
+    struct pos_scan s = {.p = (const unsigned char *)buf,
+                         .end = (const unsigned char *)buf + len,
+                         .line = 1,
+                         .col = 1,
+                         .m = m};
+    struct pos_entry *tmp;
+
+    pos_value(&s, 0, 0, 0);
+    if (s.oom)
+        return -1;
+    tmp = alloc_malloc((m->n ? m->n : 1) * sizeof(*tmp));
+    if (!tmp)
+        return -1;
+    pos_sort(m->e, tmp, m->n, m->arena);
+    alloc_free(tmp);
+    return 0;
+}
+
+static const struct pos_entry *pos_find(const struct pos_map *m, const char *path)
+{
+    size_t lo = 0, hi = m->n;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(m->arena + m->e[mid].path, path);
+        if (c == 0)
+            return &m->e[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static void pos_free(struct pos_map *m)
+{
+    alloc_free(m->e);
+    alloc_free(m->arena);
+    memset(m, 0, sizeof(*m));
+}
+
+/* ---- loader state and diagnostics ---- */
+
+struct loader {
+    struct intent_set *set;
+    diag_fn report;
+    void *ud;
+    int errors;
+    int oom;
+    const char *file; /* current file path */
+    int file_index;
+    struct pos_map pm;
+    size_t cap_intents;
+    int broken_files; /* files that are not JSON: their ids are unknown */
+};
+
+static void vdiag(diag_fn report, void *ud, const char *file, int line, int col,
+                  const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+static void vdiag(diag_fn report, void *ud, const char *file, int line, int col,
+                  const char *fmt, va_list ap)
+{
+    struct diag d;
+
+    if (!report)
+        return;
+    memset(&d, 0, sizeof(d));
+    fmt_into(d.file, sizeof(d.file), "%s", file ? file : "");
+    d.line = line;
+    d.col = col;
+    vsnprintf(d.text, sizeof(d.text), fmt, ap);
+    report(ud, &d);
+}
+
+static void diag_at(struct loader *ld, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void diag_at(struct loader *ld, int line, int col, const char *fmt, ...)
+{
+    va_list ap;
+
+    ld->errors++;
+    va_start(ap, fmt);
+    vdiag(ld->report, ld->ud, ld->file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+/* Reports at the value (or its key when 'key' is set) found at 'path', or at
+ * the closest recorded parent. */
+static void diag_path(struct loader *ld, const char *path, int key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void diag_path(struct loader *ld, const char *path, int key, const char *fmt, ...)
+{
+    char p[512];
+    const struct pos_entry *e = NULL;
+    va_list ap;
+    int line = 0, col = 0;
+
+    fmt_into(p, sizeof(p), "%s", path);
+    while (!(e = pos_find(&ld->pm, p))) {
+        char *slash = strrchr(p, '/');
+        if (!slash)
+            break;
+        *slash = '\0';
+        key = 0;
+    }
+    if (e) {
+        line = key && e->kline ? e->kline : e->line;
+        col = key && e->kline ? e->kcol : e->col;
+    }
+    ld->errors++;
+    va_start(ap, fmt);
+    vdiag(ld->report, ld->ud, ld->file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+static void path_pos(struct loader *ld, const char *path, int *line, int *col)
+{
+    const struct pos_entry *e = pos_find(&ld->pm, path);
+
+    *line = e ? e->line : 0;
+    *col = e ? e->col : 0;
+}
+
+static void diag_oom(struct loader *ld)
+{
+    if (!ld->oom)
+        diag_at(ld, 0, 0, "out of memory");
+    ld->oom = 1;
+}
+
+void diag_print_cb(void *ud, const struct diag *d)
+{
+    (void)ud;
+    if (d->line > 0)
+        fprintf(stderr, "%s:%d:%d: %s\n", d->file, d->line, d->col, d->text);
+    else
+        fprintf(stderr, "%s: %s\n", d->file, d->text);
+}
+
+/* ---- pcre2 allocation through alloc.c ---- */
+
+static void *pcre_malloc_cb(size_t size, void *ud)
+{
+    (void)ud;
+    return alloc_malloc(size);
+}
+
+static void pcre_free_cb(void *p, void *ud)
+{
+    (void)ud;
+    alloc_free(p);
+}
+
+/* ---- freeing ---- */
+
+static void list_free(struct intent_list *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        alloc_free(l->items[i].text);
+    alloc_free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+static void intent_cleanup(struct intent *it)
+{
+    size_t i;
+    int l;
+
+    alloc_free(it->id);
+    for (l = 0; l < LANG_COUNT; l++) {
+        alloc_free(it->label[l]);
+        list_free(&it->patterns[l]);
+        list_free(&it->examples[l]);
+        list_free(&it->counters[l]);
+        list_free(&it->answers[l]);
+    }
+    for (i = 0; i < it->n_links; i++)
+        for (l = 0; l < LANG_COUNT; l++) {
+            alloc_free(it->links[i].label[l]);
+            alloc_free(it->links[i].url[l]);
+        }
+    alloc_free(it->links);
+    list_free(&it->suggest_ids);
+    alloc_free(it->suggest);
+}
+
+void intent_set_free(struct intent_set *set)
+{
+    size_t i;
+
+    if (!set)
+        return;
+    match_index_free(set);
+    dialogue_index_free(set);
+    for (i = 0; i < set->n_patterns; i++) {
+        struct pattern *p = &set->patterns[i];
+        size_t k;
+        pcre2_code_free(p->code);
+        match_word_alts_free(&p->words);
+        for (k = 0; k < p->n_parts; k++) {
+            pcre2_code_free(p->parts[k].code);
+            match_word_alts_free(&p->parts[k].words);
+        }
+        alloc_free(p->parts);
+        for (k = 0; k < p->req.n; k++)
+            alloc_free(p->req.lits[k]);
+        alloc_free(p->req.lits);
+        alloc_free(p->req.set);
+    }
+    alloc_free(set->patterns);
+    for (i = 0; i < set->n_intents; i++)
+        intent_cleanup(&set->intents[i]);
+    alloc_free(set->intents);
+    for (i = 0; i < set->n_files; i++)
+        alloc_free(set->files[i]);
+    alloc_free(set->files);
+    pcre2_match_data_free(set->md);
+    pcre2_match_context_free(set->mctx);
+    pcre2_compile_context_free(set->cctx);
+    pcre2_general_context_free(set->gctx);
+    alloc_free(set);
+}
+
+/* ---- schema ---- */
+
+static const char *const intent_keys[] = {
+    "id",      "priority", "label",   "patterns", "examples", "counter_examples",
+    "answers", "links",    "suggest", "sources",  NULL};
+
+static int key_known(const char *k, const char *const *keys)
+{
+    for (; *keys; keys++)
+        if (strcmp(*keys, k) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *lang_name(int l)
+{
+    return lang_code((enum lang)l);
+}
+
+/* A string value: non-empty, at most INTENT_MAX_STRING bytes. */
+static char *take_string(struct loader *ld, json_t *v, const char *path, const char *what)
+{
+    const char *s;
+    char *copy;
+    size_t n;
+
+    if (!json_is_string(v)) {
+        diag_path(ld, path, 0, "%s must be a string", what);
+        return NULL;
+    }
+    s = json_string_value(v);
+    n = json_string_length(v);
+    if (n == 0 || strspn(s, " \t\r\n") == n) {
+        diag_path(ld, path, 0, "%s is empty", what);
+        return NULL;
+    }
+    if (n > INTENT_MAX_STRING) {
+        diag_path(ld, path, 0, "%s is too long (%zu bytes, at most %u)", what, n,
+                  INTENT_MAX_STRING);
+        return NULL;
+    }
+    if (memchr(s, '\0', n)) {
+        diag_path(ld, path, 0, "%s contains a NUL character", what);
+        return NULL;
+    }
+    copy = alloc_strndup(s, n);
+    if (!copy)
+        diag_oom(ld);
+    return copy;
+}
+
+/* An array of strings into 'out'. 'min' is the minimum count. */
+static void take_list(struct loader *ld, json_t *arr, const char *path, const char *what,
+                      size_t min, struct intent_list *out)
+{
+    size_t i, n;
+    char p[512];
+
+    if (!json_is_array(arr)) {
+        diag_path(ld, path, 0, "%s must be an array of strings", what);
+        return;
+    }
+    n = json_array_size(arr);
+    if (n < min) {
+        if (min == 1)
+            diag_path(ld, path, 0, "%s is empty", what);
+        else
+            diag_path(ld, path, 0, "%s: %zu, at least %zu needed", what, n, min);
+    }
+    if (n == 0)
+        return;
+    out->items = alloc_calloc(n, sizeof(*out->items));
+    if (!out->items) {
+        diag_oom(ld);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        char *s;
+        fmt_into(p, sizeof(p), "%s/%zu", path, i);
+        s = take_string(ld, json_array_get(arr, i), p, what);
+        if (!s)
+            continue;
+        path_pos(ld, p, &out->items[out->n].line, &out->items[out->n].col);
+        out->items[out->n++].text = s;
+    }
+}
+
+/* {"en": ..., "fr": ...}: calls back per language with the value's path. */
+static int lang_object(struct loader *ld, json_t *obj, const char *path, const char *what)
+{
+    const char *k;
+    json_t *v;
+    int l;
+
+    if (!json_is_object(obj)) {
+        diag_path(ld, path, 0, "\"%s\" must be an object with \"en\" and \"fr\"", what);
+        return -1;
+    }
+    json_object_foreach(obj, k, v)
+    {
+        char p[512];
+        if (lang_from_code(k) != LANG_NONE &&
+            strcmp(k, lang_code(lang_from_code(k))) == 0)
+            continue;
+        fmt_into(p, sizeof(p), "%s/%s", path, k);
+        diag_path(ld, p, 1,
+                  "unknown language \"%s\" in \"%s\" (expected \"en\" and \"fr\")", k,
+                  what);
+    }
+    for (l = 0; l < LANG_COUNT; l++)
+        if (!json_object_get(obj, lang_name(l)))
+            diag_path(ld, path, 0, "\"%s\" has no \"%s\"", what, lang_name(l));
+    return 0;
+}
+
+static void take_lang_lists(struct loader *ld, json_t *obj, const char *ipath,
+                            const char *key, size_t min,
+                            struct intent_list out[LANG_COUNT])
+{
+    char path[512];
+    int l;
+
+    fmt_into(path, sizeof(path), "%s/%s", ipath, key);
+    if (lang_object(ld, obj, path, key) < 0)
+        return;
+    for (l = 0; l < LANG_COUNT; l++) {
+        json_t *v = json_object_get(obj, lang_name(l));
+        char p[512], what[64];
+        if (!v)
+            continue;
+        fmt_into(p, sizeof(p), "%s/%s", path, lang_name(l));
+        fmt_into(what, sizeof(what), "%s (%s)", key, lang_name(l));
+        take_list(ld, v, p, what, min, &out[l]);
+    }
+}
+
+static int url_ok(const char *u)
+{
+    if (strncmp(u, "https://", 8) == 0)
+        return u[8] != '\0' && u[8] != '/' && !strpbrk(u, " \t\r\n\"<>");
+    if (strncmp(u, "tel:", 4) == 0)
+        return u[4] != '\0' && strspn(u + 4, "+0123456789-(). ") == strlen(u + 4);
+    if (strncmp(u, "mailto:", 7) == 0)
+        return strchr(u + 7, '@') != NULL && !strpbrk(u, " \t\r\n\"<>");
+    return 0;
+}
+
+static void take_links(struct loader *ld, json_t *arr, const char *ipath,
+                       struct intent *it)
+{
+    char path[512];
+    size_t i, n;
+
+    fmt_into(path, sizeof(path), "%s/links", ipath);
+    if (!json_is_array(arr)) {
+        diag_path(ld, path, 0, "\"links\" must be an array");
+        return;
+    }
+    n = json_array_size(arr);
+    if (n == 0)
+        return;
+    if (n > 8)
+        diag_path(ld, path, 0, "\"links\": %zu links, at most 8", n);
+    it->links = alloc_calloc(n, sizeof(*it->links));
+    if (!it->links) {
+        diag_oom(ld);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        json_t *o = json_array_get(arr, i), *url, *v;
+        struct intent_link *lk = &it->links[it->n_links++];
+        const char *k;
+        char p[512], up[600];
+        int l;
+
+        fmt_into(p, sizeof(p), "%s/%zu", path, i);
+        if (!json_is_object(o)) {
+            diag_path(ld, p, 0, "a link must be an object {\"en\", \"fr\", \"url\"}");
+            continue;
+        }
+        json_object_foreach(o, k, v)
+        {
+            char kp[600];
+            if (strcmp(k, "en") == 0 || strcmp(k, "fr") == 0 || strcmp(k, "url") == 0)
+                continue;
+            fmt_into(kp, sizeof(kp), "%s/%s", p, k);
+            diag_path(ld, kp, 1, "unknown key \"%s\" in a link (expected en, fr, url)",
+                      k);
+        }
+        for (l = 0; l < LANG_COUNT; l++) {
+            char lp[600];
+            fmt_into(lp, sizeof(lp), "%s/%s", p, lang_name(l));
+            if (!json_object_get(o, lang_name(l))) {
+                diag_path(ld, p, 0, "link has no \"%s\" label", lang_name(l));
+                continue;
+            }
+            lk->label[l] =
+                take_string(ld, json_object_get(o, lang_name(l)), lp, "link label");
+        }
+        url = json_object_get(o, "url");
+        fmt_into(up, sizeof(up), "%s/url", p);
+        if (!url) {
+            diag_path(ld, p, 0, "link has no \"url\"");
+            continue;
+        }
+        for (l = 0; l < LANG_COUNT; l++) {
+            json_t *u = url;
+            char lp[700];
+            fmt_into(lp, sizeof(lp), "%s", up);
+            if (json_is_object(url)) {
+                if (l == 0)
+                    lang_object(ld, url, up, "url");
+                u = json_object_get(url, lang_name(l));
+                fmt_into(lp, sizeof(lp), "%s/%s", up, lang_name(l));
+                if (!u)
+                    continue;
+            }
+            if (!json_is_object(url) && l > 0) {
+                /* one URL for both languages: checked once, copied */
+                lk->url[l] = lk->url[0] ? alloc_strdup(lk->url[0]) : NULL;
+                if (lk->url[0] && !lk->url[l])
+                    diag_oom(ld);
+                continue;
+            }
+            lk->url[l] = take_string(ld, u, lp, "link url");
+            if (lk->url[l] && !url_ok(lk->url[l]))
+                diag_path(
+                    ld, lp, 0,
+                    "link url \"%.80s\" is not allowed: use https://, tel: or mailto:",
+                    lk->url[l]);
+        }
+    }
+}
+
+static void take_intent(struct loader *ld, json_t *obj, size_t idx)
+{
+    struct intent_set *set = ld->set;
+    struct intent *it;
+    char ipath[64], p[512];
+    const char *k;
+    json_t *v;
+    int l;
+
+    fmt_into(ipath, sizeof(ipath), "/intents/%zu", idx);
+    if (!json_is_object(obj)) {
+        diag_path(ld, ipath, 0, "an intent must be an object");
+        return;
+    }
+    if (set->n_intents >= INTENT_MAX_INTENTS) {
+        if (set->n_intents == INTENT_MAX_INTENTS)
+            diag_path(ld, ipath, 0, "too many intents (at most %d)", INTENT_MAX_INTENTS);
+        return;
+    }
+    if (set->n_intents == ld->cap_intents) {
+        size_t cap = ld->cap_intents ? ld->cap_intents * 2 : 64;
+        struct intent *ni = alloc_realloc(set->intents, cap * sizeof(*ni));
+        if (!ni) {
+            diag_oom(ld);
+            return;
+        }
+        set->intents = ni;
+        ld->cap_intents = cap;
+    }
+    it = &set->intents[set->n_intents++];
+    memset(it, 0, sizeof(*it));
+    it->file = ld->file_index;
+    it->priority = INTENT_DEFAULT_PRIORITY;
+    path_pos(ld, ipath, &it->line, &it->col);
+
+    json_object_foreach(obj, k, v)
+    {
+        if (key_known(k, intent_keys))
+            continue;
+        fmt_into(p, sizeof(p), "%s/%s", ipath, k);
+        diag_path(ld, p, 1,
+                  "unknown key \"%s\" (expected id, priority, label, patterns, examples, "
+                  "counter_examples, answers, links, suggest, sources)",
+                  k);
+    }
+
+    fmt_into(p, sizeof(p), "%s/id", ipath);
+    v = json_object_get(obj, "id");
+    if (!v) {
+        diag_path(ld, ipath, 0, "intent has no \"id\"");
+    } else {
+        it->id = take_string(ld, v, p, "\"id\"");
+        if (it->id && (strlen(it->id) >= 64 ||
+                       strspn(it->id, "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
+                           strlen(it->id))) {
+            diag_path(ld, p, 0,
+                      "id \"%.64s\" must be lower-case ASCII letters, digits, '.', "
+                      "'_' or '-' (at most 63)",
+                      it->id);
+            alloc_free(it->id);
+            it->id = NULL;
+        }
+    }
+    if (it->id)
+        path_pos(ld, p, &it->line, &it->col);
+
+    v = json_object_get(obj, "priority");
+    if (v) {
+        fmt_into(p, sizeof(p), "%s/priority", ipath);
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            json_integer_value(v) > 1000)
+            diag_path(ld, p, 0, "\"priority\" must be an integer from 0 to 1000");
+        else
+            it->priority = (int)json_integer_value(v);
+    }
+
+    v = json_object_get(obj, "label");
+    fmt_into(p, sizeof(p), "%s/label", ipath);
+    if (!v) {
+        diag_path(ld, ipath, 0, "intent \"%s\" has no \"label\"", it->id ? it->id : "?");
+    } else if (lang_object(ld, v, p, "label") == 0) {
+        for (l = 0; l < LANG_COUNT; l++) {
+            json_t *s = json_object_get(v, lang_name(l));
+            char lp[600];
+            if (!s)
+                continue;
+            fmt_into(lp, sizeof(lp), "%s/%s", p, lang_name(l));
+            it->label[l] = take_string(ld, s, lp, "label");
+        }
+    }
+
+    v = json_object_get(obj, "patterns");
+    if (v)
+        take_lang_lists(ld, v, ipath, "patterns", 0, it->patterns);
+    else if (!it->id || strcmp(it->id, "fallback") != 0)
+        diag_path(ld, ipath, 0, "intent \"%s\" has no \"patterns\"",
+                  it->id ? it->id : "?");
+    if (it->id && strcmp(it->id, "fallback") == 0)
+        for (l = 0; l < LANG_COUNT; l++)
+            if (it->patterns[l].n) {
+                fmt_into(p, sizeof(p), "%s/patterns", ipath);
+                diag_path(ld, p, 0, "\"fallback\" must have no patterns");
+                break;
+            }
+
+    v = json_object_get(obj, "examples");
+    if (!v)
+        diag_path(ld, ipath, 0, "intent \"%s\" has no \"examples\"",
+                  it->id ? it->id : "?");
+    else
+        take_lang_lists(ld, v, ipath, "examples", INTENT_MIN_EXAMPLES, it->examples);
+
+    v = json_object_get(obj, "counter_examples");
+    if (v)
+        take_lang_lists(ld, v, ipath, "counter_examples", 0, it->counters);
+
+    v = json_object_get(obj, "answers");
+    if (!v)
+        diag_path(ld, ipath, 0, "intent \"%s\" has no \"answers\"",
+                  it->id ? it->id : "?");
+    else
+        take_lang_lists(ld, v, ipath, "answers", 1, it->answers);
+
+    v = json_object_get(obj, "links");
+    if (v)
+        take_links(ld, v, ipath, it);
+
+    v = json_object_get(obj, "suggest");
+    if (v) {
+        fmt_into(p, sizeof(p), "%s/suggest", ipath);
+        take_list(ld, v, p, "suggest", 0, &it->suggest_ids);
+    }
+
+    v = json_object_get(obj, "sources");
+    fmt_into(p, sizeof(p), "%s/sources", ipath);
+    if (!v) {
+        diag_path(ld, ipath, 0, "intent \"%s\" has no \"sources\"",
+                  it->id ? it->id : "?");
+    } else {
+        struct intent_list tmp = {0};
+        take_list(ld, v, p, "sources", 1, &tmp);
+        list_free(&tmp);
+    }
+}
+
+static void take_file(struct loader *ld, const char *buf, size_t len)
+{
+    json_error_t jerr;
+    json_t *root, *arr, *v;
+    const char *k;
+    size_t i;
+
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        if (json_error_code(&jerr) == json_error_out_of_memory)
+            diag_oom(ld);
+        else
+            diag_at(ld, jerr.line > 0 ? jerr.line : 1, jerr.column > 0 ? jerr.column : 1,
+                    "%s", jerr.text);
+        ld->broken_files++;
+        return;
+    }
+    if (pos_build(&ld->pm, buf, len) < 0) {
+        diag_oom(ld);
+        goto out;
+    }
+    if (!json_is_object(root)) {
+        diag_at(ld, 1, 1, "the file must be an object {\"intents\": [...]}");
+        goto out;
+    }
+    json_object_foreach(root, k, v)
+    {
+        char p[300];
+        if (strcmp(k, "intents") == 0)
+            continue;
+        fmt_into(p, sizeof(p), "/%s", k);
+        diag_path(ld, p, 1, "unknown key \"%s\" (the file holds only \"intents\")", k);
+    }
+    arr = json_object_get(root, "intents");
+    if (!json_is_array(arr)) {
+        diag_at(ld, 1, 1, "the file must have an \"intents\" array");
+        goto out;
+    }
+    for (i = 0; i < json_array_size(arr) && !ld->oom; i++)
+        take_intent(ld, json_array_get(arr, i), i);
+out:
+    json_decref(root);
+}
+
+/* ---- reading the folder ---- */
+
+static uint64_t hash_bytes(uint64_t hash, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        hash ^= (unsigned char)s[i];
+        hash *= 1099511628211ull;
+    }
+    return hash;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ends_with_json(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && name[0] != '.' && strcmp(name + n - 5, ".json") == 0;
+}
+
+/* Lists the *.json files of 'dir' into set->files (full paths, sorted). */
+static int list_files(struct loader *ld, const char *dir)
+{
+    struct intent_set *set = ld->set;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    size_t cap = 0;
+
+    if (!d) {
+        ld->file = dir;
+        diag_at(ld, 0, 0, "cannot open the intents folder: %s", strerror(errno));
+        return -1;
+    }
+    while ((de = readdir(d))) {
+        char *path;
+        size_t n;
+        struct stat st;
+
+        if (!ends_with_json(de->d_name))
+            continue;
+        if (set->n_files >= INTENT_MAX_FILES) {
+            ld->file = dir;
+            diag_at(ld, 0, 0, "too many files (at most %d)", INTENT_MAX_FILES);
+            break;
+        }
+        n = strlen(dir) + strlen(de->d_name) + 2;
+        path = alloc_malloc(n);
+        if (!path) {
+            diag_oom(ld);
+            break;
+        }
+        fmt_into(path, n, "%s%s%s", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
+                 de->d_name);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            alloc_free(path);
+            continue;
+        }
+        if (set->n_files == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char **nf = alloc_realloc(set->files, nc * sizeof(*nf));
+            if (!nf) {
+                alloc_free(path);
+                diag_oom(ld);
+                break;
+            }
+            set->files = nf;
+            cap = nc;
+        }
+        set->files[set->n_files++] = path;
+    }
+    closedir(d);
+    if (ld->oom)
+        return -1;
+    qsort(set->files, set->n_files, sizeof(*set->files), name_cmp);
+    if (set->n_files == 0) {
+        ld->file = dir;
+        diag_at(ld, 0, 0, "no *.json intent files in this folder");
+        return -1;
+    }
+    return 0;
+}
+
+static char *read_file(struct loader *ld, const char *path, size_t *len, uint64_t *hash)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+
+    if (!f) {
+        diag_at(ld, 0, 0, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 65536;
+            char *nb;
+            if (cap >= INTENT_MAX_FILE_BYTES) {
+                diag_at(ld, 0, 0, "file is too large (over %u bytes)",
+                        INTENT_MAX_FILE_BYTES);
+                goto fail;
+            }
+            nb = alloc_realloc(buf, nc + 1);
+            if (!nb) {
+                diag_oom(ld);
+                goto fail;
+            }
+            buf = nb;
+            cap = nc;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        diag_at(ld, 0, 0, "cannot read: %s", strerror(errno));
+        goto fail;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    *hash = hash_bytes(*hash, buf, n); /* FNV-1a over every byte: the version */
+    return buf;
+fail:
+    fclose(f);
+    alloc_free(buf);
+    return NULL;
+}
+
+/* ---- patterns ---- */
+
+/* Folds a pattern's letters like the visitors' text (é -> e, ’ -> ') and
+ * keeps everything else. 'map' receives, for each output byte, the character
+ * offset in 'src' it came from. Returns a new string or NULL. */
+static char *fold_pattern(const char *src, size_t **map_out)
+{
+    size_t len = strlen(src), i = 0, o = 0, ci = 0;
+    char *out = alloc_malloc(len + 1);
+    size_t *map = alloc_malloc((len + 1) * sizeof(*map));
+
+    if (!out || !map) {
+        alloc_free(out);
+        alloc_free(map);
+        return NULL;
+    }
+    while (i < len) {
+        uint32_t cp;
+        char f[5];
+        int n = utf8_decode((const unsigned char *)src + i, len - i, &cp);
+        size_t k;
+
+        if (n < 0)
+            n = 1, cp = (unsigned char)src[i];
+        if (cp >= 0x80) {
+            enum norm_kind kind = norm_fold_cp(cp, f);
+            if (kind == NORM_APOS) {
+                f[0] = '\'';
+                f[1] = '\0';
+            } else if (kind != NORM_LETTER) {
+                memcpy(f, src + i, (size_t)n);
+                f[n] = '\0';
+            }
+            if (kind == NORM_DROP)
+                f[0] = '\0';
+        } else {
+            f[0] = (char)cp;
+            f[1] = '\0';
+        }
+        for (k = 0; f[k]; k++) {
+            map[o] = ci;
+            out[o++] = f[k];
+        }
+        i += (size_t)n;
+        ci++;
+    }
+    out[o] = '\0';
+    map[o] = ci;
+    *map_out = map;
+    return out;
+}
+
+/* Finds a character in pattern 'src' that can never match a folded key: a
+ * capital letter, or punctuation the key never contains. Returns its
+ * character offset and fills 'what', or -1 when the pattern looks fine. */
+static long lint_pattern(const char *src, char *what, size_t what_size)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t len = strlen(src), i = 0;
+    long ci = 0;
+    int in_class = 0, class_first = 0;
+
+    while (i < len) {
+        uint32_t cp;
+        int n = utf8_decode(s + i, len - i, &cp);
+        long at = ci;
+
+        if (n < 0)
+            return -1;
+        if (cp == '\\' && i + 1 < len) {
+            unsigned char e = s[i + 1];
+            i += 2;
+            ci += 2;
+            if (strchr("pPxoNgk", e) && i < len && s[i] == '{') {
+                while (i < len && s[i] != '}')
+                    i++, ci++;
+            } else if (e == 'Q') {
+                return -1; /* quoted literal runs: not worth linting */
+            } else if (!in_class && strchr(".?!-,/;:\"@%&_~#*+()[]{}|^$", e) && e) {
+                fmt_into(what, what_size,
+                         "'\\%c' can never match: the key has no punctuation", e);
+                return at;
+            }
+            continue;
+        }
+        i += (size_t)n;
+        ci++;
+        if (in_class) {
+            if (cp == ']' && !class_first)
+                in_class = 0;
+            else if (cp >= 'A' && cp <= 'Z') {
+                fmt_into(what, what_size,
+                         "capital letter '%c' can never match: the key is lower case",
+                         (char)cp);
+                return at;
+            }
+            class_first = cp == '^' && class_first == 1 ? 2 : 0;
+            if (class_first == 2)
+                class_first = 1;
+            continue;
+        }
+        if (cp == '[') {
+            in_class = 1;
+            class_first = 1;
+            continue;
+        }
+        if (cp == '(' && i < len && (s[i] == '?' || s[i] == '*')) {
+            /* Group syntax, named groups and verbs may hold capitals. */
+            size_t j = i + 1;
+            if (s[i] == '*') {
+                while (j < len && s[j] != ')')
+                    j++;
+            } else if (j < len && s[j] == '#') {
+                while (j < len && s[j] != ')')
+                    j++;
+            } else if (j < len && (s[j] == '<' || s[j] == 'P' || s[j] == '\'')) {
+                j++;
+                if (j < len && (s[j] == '=' || s[j] == '!'))
+                    j++;
+                else
+                    while (j < len && s[j] != '>' && s[j] != '\'' && s[j] != ')')
+                        j++;
+            } else {
+                while (j < len &&
+                       strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ^-",
+                              s[j]) &&
+                       s[j])
+                    j++;
+                if (j < len && strchr(":=!>|)", s[j]))
+                    j++;
+            }
+            ci += (long)(j - i);
+            i = j;
+            continue;
+        }
+        if (cp == '{') {
+            size_t j = i;
+            while (j < len && ((s[j] >= '0' && s[j] <= '9') || s[j] == ','))
+                j++;
+            if (j < len && s[j] == '}') {
+                ci += (long)(j + 1 - i);
+                i = j + 1;
+            }
+            continue;
+        }
+        if (cp >= 'A' && cp <= 'Z') {
+            fmt_into(
+                what, what_size,
+                "capital letter '%c' can never match: the key is lower case (write '%c')",
+                (char)cp, (char)(cp - 'A' + 'a'));
+            return at;
+        }
+        if (cp < 0x80 && strchr("-,!\"/;@%&_~", (int)cp) && cp) {
+            fmt_into(what, what_size,
+                     "'%c' can never match: the key has no punctuation (write a space, "
+                     "' ?' or \\b)",
+                     (char)cp);
+            return at;
+        }
+        if (cp >= 0x80) {
+            char f[5];
+            enum norm_kind kind = norm_fold_cp(cp, f);
+            if (kind == NORM_SPACE) {
+                fmt_into(what, what_size,
+                         "'%.*s' can never match: the key has no punctuation or symbols",
+                         n, src + i - n);
+                return at;
+            }
+        }
+    }
+    return -1;
+}
+
+/* Index of the ']' closing the class opened at s[i] == '[', or 0. */
+static size_t class_end(const char *s, size_t i)
+{
+    i++;
+    if (s[i] == '^')
+        i++;
+    if (s[i] == ']')
+        i++;
+    while (s[i] && s[i] != ']') {
+        if (s[i] == '\\' && s[i + 1]) {
+            i++;
+        } else if (s[i] == '[' && s[i + 1] == ':') {
+            const char *e = strstr(s + i + 2, ":]");
+            if (!e)
+                return 0;
+            i = (size_t)(e - s) + 1;
+        }
+        i++;
+    }
+    return s[i] ? i : 0;
+}
+
+/* Index of the ')' closing the group opened at s[i] == '(', or 0. Escapes
+ * and character classes are skipped. */
+static size_t group_end(const char *s, size_t i)
+{
+    int depth = 0;
+
+    for (; s[i]; i++) {
+        if (s[i] == '\\') {
+            if (!s[++i])
+                return 0;
+        } else if (s[i] == '[') {
+            i = class_end(s, i);
+            if (!i)
+                return 0;
+        } else if (s[i] == '(') {
+            depth++;
+        } else if (s[i] == ')') {
+            if (--depth == 0)
+                return i;
+        }
+    }
+    return 0;
+}
+
+/* True when s[from, to) has a '|' outside any group (or is malformed). */
+static int has_top_alternation(const char *s, size_t from, size_t to)
+{
+    size_t i;
+
+    for (i = from; i < to; i++) {
+        if (s[i] == '\\') {
+            i++;
+        } else if (s[i] == '[') {
+            i = class_end(s, i);
+            if (!i)
+                return 1;
+        } else if (s[i] == '(') {
+            i = group_end(s, i);
+            if (!i)
+                return 1;
+        } else if (s[i] == '|') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Skips ".*" or ".*?" at s[i]; returns the new index or 0. */
+static size_t skip_dot_star(const char *s, size_t i)
+{
+    if (s[i] != '.' || s[i + 1] != '*' || s[i + 2] == '+')
+        return 0;
+    return s[i + 2] == '?' ? i + 3 : i + 2;
+}
+
+/* Splits ^(?=.*A)(?!.*B)...(.*C)? into its parts (see struct pattern_part).
+ * Returns the number of parts written to 'part'/'neg' (as offsets into
+ * 'src'), or 0 when the pattern has another shape. */
+static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg,
+                                 unsigned max)
+{
+    size_t len = strlen(src), i = 1;
+    unsigned n = 0;
+
+    if (src[0] != '^' || has_top_alternation(src, 0, len))
+        return 0;
+    for (const char *b = strchr(src, '\\'); b; b = strchr(b + 2, '\\')) {
+        if (b[1] == 'k' || b[1] == 'g' || (b[1] >= '1' && b[1] <= '9'))
+            return 0; /* back references tie the parts together */
+        if (!b[1])
+            return 0;
+    }
+    if (strstr(src, "(?P=") || strstr(src, "(?R") || strstr(src, "(?&") ||
+        strstr(src, "(*"))
+        return 0;
+    while (i < len && src[i] == '(' && src[i + 1] == '?' &&
+           (src[i + 2] == '=' || src[i + 2] == '!')) {
+        size_t e = group_end(src, i), body;
+        if (!e || n >= max)
+            return 0;
+        body = skip_dot_star(src, i + 3);
+        if (!body || has_top_alternation(src, body, e) || body == e)
+            return 0;
+        /* a quantified lookahead is not a plain requirement */
+        if (src[e + 1] == '?' || src[e + 1] == '*' || src[e + 1] == '+' ||
+            src[e + 1] == '{')
+            return 0;
+        part[n][0] = body;
+        part[n][1] = e;
+        neg[n++] = src[i + 2] == '!';
+        i = e + 1;
+    }
+    if (n == 0)
+        return 0;
+    if (i < len) {
+        size_t body = skip_dot_star(src, i);
+        if (!body || body == len || n >= max)
+            return 0;
+        part[n][0] = body;
+        part[n][1] = len;
+        neg[n++] = 0;
+    }
+    for (unsigned k = 0; k < n; k++)
+        if (!neg[k])
+            return n;
+    return 0; /* only negative parts: keep the original */
+}
+
+static int compile_parts(struct loader *ld, struct pattern *p, const char *folded)
+{
+    struct intent_set *set = ld->set;
+    size_t part[8][2];
+    int neg[8];
+    unsigned n = split_lookaheads(folded, part, neg, 8), k;
+
+    if (n == 0)
+        return 0;
+    p->parts = alloc_calloc(n, sizeof(*p->parts));
+    if (!p->parts)
+        return -1;
+    for (k = 0; k < n; k++) {
+        int errcode;
+        PCRE2_SIZE erroff;
+        p->parts[k].code =
+            pcre2_compile((PCRE2_SPTR)folded + part[k][0], part[k][1] - part[k][0],
+                          PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C, &errcode,
+                          &erroff, set->cctx);
+        p->parts[k].negative = neg[k];
+        p->n_parts = k + 1;
+        if (!p->parts[k].code) {
+            /* Cannot stand alone (or no memory): run the pattern whole. */
+            unsigned j;
+            for (j = 0; j < k; j++) {
+                pcre2_code_free(p->parts[j].code);
+                match_word_alts_free(&p->parts[j].words);
+            }
+            alloc_free(p->parts);
+            p->parts = NULL;
+            p->n_parts = 0;
+            return errcode == PCRE2_ERROR_NOMEMORY || errcode == PCRE2_ERROR_HEAPLIMIT
+                       ? -1
+                       : 0;
+        }
+        pcre2_jit_compile(p->parts[k].code, PCRE2_JIT_COMPLETE);
+        if (match_word_alts(folded + part[k][0], part[k][1] - part[k][0],
+                            &p->parts[k].words) < 0)
+            return -1; /* freed with the set */
+    }
+    return 0;
+}
+
+static int compile_patterns(struct loader *ld)
+{
+    struct intent_set *set = ld->set;
+    size_t i, total = 0, k;
+    int l;
+
+    for (i = 0; i < set->n_intents; i++)
+        for (l = 0; l < LANG_COUNT; l++)
+            total += set->intents[i].patterns[l].n;
+    set->patterns = alloc_calloc(total ? total : 1, sizeof(*set->patterns));
+    if (!set->patterns) {
+        diag_oom(ld);
+        return -1;
+    }
+    for (i = 0; i < set->n_intents && !ld->oom; i++) {
+        struct intent *it = &set->intents[i];
+        ld->file = set->files[it->file];
+        for (l = 0; l < LANG_COUNT && !ld->oom; l++) {
+            for (k = 0; k < it->patterns[l].n; k++) {
+                const struct intent_text *t = &it->patterns[l].items[k];
+                struct pattern *p = &set->patterns[set->n_patterns];
+                size_t *map = NULL;
+                char what[200];
+                long bad = lint_pattern(t->text, what, sizeof(what));
+                char *folded;
+                int errcode;
+                PCRE2_SIZE erroff;
+
+                if (bad >= 0) {
+                    diag_at(ld, t->line, t->col, "pattern %zu (%s), offset %ld: %s",
+                            k + 1, lang_name(l), bad, what);
+                    continue;
+                }
+                folded = fold_pattern(t->text, &map);
+                if (!folded) {
+                    diag_oom(ld);
+                    break;
+                }
+                p->code = pcre2_compile((PCRE2_SPTR)folded, PCRE2_ZERO_TERMINATED,
+                                        PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C,
+                                        &errcode, &erroff, set->cctx);
+                if (!p->code) {
+                    PCRE2_UCHAR msg[160];
+                    if (errcode == PCRE2_ERROR_HEAPLIMIT ||
+                        errcode == PCRE2_ERROR_NOMEMORY) {
+                        diag_oom(ld);
+                    } else {
+                        pcre2_get_error_message(errcode, msg, sizeof(msg));
+                        diag_at(ld, t->line, t->col, "pattern %zu (%s): %s at offset %zu",
+                                k + 1, lang_name(l), (const char *)msg,
+                                map[erroff <= strlen(folded) ? erroff : strlen(folded)]);
+                    }
+                    alloc_free(folded);
+                    alloc_free(map);
+                    continue;
+                }
+                /* JIT failing (no executable memory) is not an error: the
+                 * interpreter runs the same pattern under the same limits. */
+                pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
+                p->intent = (long)i;
+                p->priority = it->priority;
+                p->lang = (enum lang)l;
+                p->index = (unsigned)(k + 1);
+                if (match_extract_literals(folded, &p->req, &p->weight) < 0 ||
+                    compile_parts(ld, p, folded) < 0 ||
+                    (p->n_parts == 0 &&
+                     match_word_alts(folded, strlen(folded), &p->words) < 0)) {
+                    size_t j;
+                    pcre2_code_free(p->code);
+                    p->code = NULL;
+                    match_word_alts_free(&p->words);
+                    for (j = 0; j < p->n_parts; j++) {
+                        pcre2_code_free(p->parts[j].code);
+                        match_word_alts_free(&p->parts[j].words);
+                    }
+                    alloc_free(p->parts);
+                    p->parts = NULL;
+                    p->n_parts = 0;
+                    for (j = 0; j < p->req.n; j++)
+                        alloc_free(p->req.lits[j]);
+                    alloc_free(p->req.lits);
+                    alloc_free(p->req.set);
+                    memset(&p->req, 0, sizeof(p->req));
+                    diag_oom(ld);
+                }
+                alloc_free(folded);
+                alloc_free(map);
+                if (p->code)
+                    set->n_patterns++;
+            }
+        }
+    }
+    return ld->oom ? -1 : 0;
+}
+
+static int pattern_order(const void *a, const void *b)
+{
+    const struct pattern *x = a, *y = b;
+
+    if (x->priority != y->priority)
+        return y->priority - x->priority;
+    if (x->intent != y->intent)
+        return x->intent < y->intent ? -1 : 1;
+    if (x->lang != y->lang)
+        return x->lang < y->lang ? -1 : 1;
+    return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+/* ---- cross-file checks ---- */
+
+static void check_set(struct loader *ld, const char *dir)
+{
+    struct intent_set *set = ld->set;
+    size_t i, j, k;
+    int had_errors = ld->errors > 0;
+
+    set->fallback = set->emergency = set->lang_fr = set->lang_en = -1;
+    for (i = 0; i < set->n_intents; i++) {
+        struct intent *it = &set->intents[i];
+        if (!it->id)
+            continue;
+        for (j = 0; j < i; j++) {
+            struct intent *o = &set->intents[j];
+            if (o->id && strcmp(o->id, it->id) == 0) {
+                ld->file = set->files[it->file];
+                diag_at(ld, it->line, it->col,
+                        "duplicate id \"%s\" (first defined at %s:%d:%d)", it->id,
+                        set->files[o->file], o->line, o->col);
+                break;
+            }
+        }
+        if (j < i)
+            continue; /* a duplicate: the first one counts */
+        if (strcmp(it->id, "fallback") == 0)
+            set->fallback = (long)i;
+        else if (strcmp(it->id, "emergency") == 0)
+            set->emergency = (long)i;
+        else if (strcmp(it->id, "language.fr") == 0)
+            set->lang_fr = (long)i;
+        else if (strcmp(it->id, "language.en") == 0)
+            set->lang_en = (long)i;
+    }
+    ld->file = dir;
+    /* A file that failed to parse may hold them: say nothing then. */
+    if (set->fallback < 0 && !had_errors)
+        diag_at(ld, 0, 0, "no intent \"fallback\" (the reply when nothing matches)");
+    if (set->emergency < 0 && !had_errors)
+        diag_at(ld, 0, 0, "no intent \"emergency\"");
+    if (set->emergency >= 0) {
+        struct intent *em = &set->intents[set->emergency];
+        for (i = 0; i < set->n_intents; i++) {
+            struct intent *it = &set->intents[i];
+            if ((long)i != set->emergency && it->id && strcmp(it->id, "emergency") != 0 &&
+                it->priority >= em->priority) {
+                ld->file = set->files[it->file];
+                diag_at(
+                    ld, it->line, it->col,
+                    "priority %d of \"%s\" is not below emergency's (%d): emergency must "
+                    "outrank every intent",
+                    it->priority, it->id, em->priority);
+            }
+        }
+    }
+    for (i = 0; i < set->n_intents && !ld->oom; i++) {
+        struct intent *it = &set->intents[i];
+        if (it->suggest_ids.n == 0)
+            continue;
+        it->suggest = alloc_calloc(it->suggest_ids.n, sizeof(*it->suggest));
+        if (!it->suggest) {
+            diag_oom(ld);
+            break;
+        }
+        ld->file = set->files[it->file];
+        for (k = 0; k < it->suggest_ids.n; k++) {
+            const struct intent_text *t = &it->suggest_ids.items[k];
+            long found = intent_set_find(set, t->text);
+            if (found < 0 && ld->broken_files)
+                continue; /* it may live in the file that did not parse */
+            if (found < 0)
+                diag_at(ld, t->line, t->col, "suggest: no intent \"%s\"", t->text);
+            else
+                it->suggest[it->n_suggest++] = found;
+        }
+    }
+}
+
+long intent_set_find(const struct intent_set *set, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < set->n_intents; i++)
+        if (set->intents[i].id && strcmp(set->intents[i].id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
+static struct intent_set *set_new(struct loader *ld)
+{
+    struct intent_set *set;
+
+    alloc_install_json();
+    set = alloc_calloc(1, sizeof(*set));
+    if (!set) {
+        diag_oom(ld);
+        return NULL;
+    }
+    ld->set = set;
+    set->fallback = set->emergency = set->lang_fr = set->lang_en = -1;
+    set->gctx = pcre2_general_context_create(pcre_malloc_cb, pcre_free_cb, NULL);
+    if (!set->gctx)
+        goto oom;
+    set->cctx = pcre2_compile_context_create(set->gctx);
+    set->mctx = pcre2_match_context_create(set->gctx);
+    set->md = pcre2_match_data_create(4, set->gctx);
+    if (!set->cctx || !set->mctx || !set->md)
+        goto oom;
+    pcre2_set_match_limit(set->mctx, INTENT_MATCH_LIMIT);
+    pcre2_set_depth_limit(set->mctx, INTENT_DEPTH_LIMIT);
+    pcre2_set_heap_limit(set->mctx, INTENT_HEAP_LIMIT);
+    pcre2_set_max_pattern_length(set->cctx, INTENT_MAX_STRING);
+    pcre2_set_parens_nest_limit(set->cctx, 50);
+    return set;
+oom:
+    diag_oom(ld);
+    intent_set_free(set);
+    ld->set = NULL;
+    return NULL;
+}
+
+/* Cross-file checks, pattern compilation and indexes; frees the set and
+ * returns NULL when anything was reported. */
+static struct intent_set *set_finish(struct loader *ld, const char *dir, uint64_t hash)
+{
+    struct intent_set *set = ld->set;
+
+    pos_free(&ld->pm);
+    if (ld->oom)
+        goto fail;
+    check_set(ld, dir);
+    if (ld->oom || compile_patterns(ld) < 0)
+        goto fail;
+    if (ld->errors)
+        goto fail;
+    qsort(set->patterns, set->n_patterns, sizeof(*set->patterns), pattern_order);
+    fmt_into(set->version, sizeof(set->version), "%016llx", (unsigned long long)hash);
+    if (match_index_build(set) < 0 || dialogue_index_build(set) < 0) {
+        diag_oom(ld);
+        goto fail;
+    }
+    return set;
+fail:
+    intent_set_free(set);
+    return NULL;
+}
+
+struct intent_set *intent_set_load(const char *dir, diag_fn report, void *ud)
+{
+    struct loader ld = {.report = report, .ud = ud, .file = dir};
+    struct intent_set *set = set_new(&ld);
+    uint64_t hash = 14695981039346656037ull;
+    size_t i;
+
+    if (!set)
+        return NULL;
+    if (list_files(&ld, dir) < 0) {
+        intent_set_free(set);
+        return NULL;
+    }
+    for (i = 0; i < set->n_files && !ld.oom; i++) {
+        size_t len;
+        char *buf;
+        const char *name = set->files[i];
+
+        ld.file = name;
+        ld.file_index = (int)i;
+        hash = hash_bytes(hash, name, strlen(name)); /* the name is part of the version */
+        buf = read_file(&ld, name, &len, &hash);
+        if (!buf)
+            continue;
+        take_file(&ld, buf, len);
+        pos_free(&ld.pm);
+        alloc_free(buf);
+    }
+    return set_finish(&ld, dir, hash);
+}
+
+struct intent_set *intent_set_parse(const char *name, const char *buf, size_t len,
+                                    diag_fn report, void *ud)
+{
+    struct loader ld = {.report = report, .ud = ud, .file = name};
+    struct intent_set *set = set_new(&ld);
+
+    if (!set)
+        return NULL;
+    set->files = alloc_calloc(1, sizeof(*set->files));
+    if (!set->files || !(set->files[0] = alloc_strdup(name))) {
+        diag_oom(&ld);
+        intent_set_free(set);
+        return NULL;
+    }
+    set->n_files = 1;
+    take_file(&ld, buf, len);
+    return set_finish(&ld, name, hash_bytes(14695981039346656037ull, buf, len));
+}
+
+size_t intent_set_count(const struct intent_set *set)
+{
+    return set->n_intents;
+}
+
+const char *intent_set_id(const struct intent_set *set, size_t i)
+{
+    return i < set->n_intents ? set->intents[i].id : NULL;
+}
+
+size_t intent_set_example_count(const struct intent_set *set, size_t i, enum lang lang)
+{
+    if (i >= set->n_intents || lang < 0 || lang >= LANG_COUNT)
+        return 0;
+    return set->intents[i].examples[lang].n;
+}
+
+const char *intent_set_version(const struct intent_set *set)
+{
+    return set->version;
+}
+
+/* ---- self-test ---- */
+
+static void st_diag(diag_fn report, void *ud, const char *file, int line, int col,
+                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void st_diag(diag_fn report, void *ud, const char *file, int line, int col,
+                    const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vdiag(report, ud, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+/* "pattern 3 (en) at intents/x.json:12:9" for pattern 'pi' of 'set'. */
+static void describe_pattern(const struct intent_set *set, long pi, char *buf,
+                             size_t size)
+{
+    const struct pattern *p = &set->patterns[pi];
+    const struct intent *it = &set->intents[p->intent];
+    const struct intent_text *t = &it->patterns[p->lang].items[p->index - 1];
+
+    fmt_into(buf, size, "pattern %u (%s) \"%.60s\" at %s:%d:%d", p->index,
+             lang_code(p->lang), t->text, set->files[it->file], t->line, t->col);
+}
+
+static void describe_match(const struct intent_set *set, const struct match_result *m,
+                           char *buf, size_t size)
+{
+    char pd[300];
+
+    if (m->stage == MATCH_PATTERN) {
+        describe_pattern(set, m->pattern, pd, sizeof(pd));
+        fmt_into(buf, size, "%s", pd);
+    } else if (m->stage == MATCH_FUZZY) {
+        fmt_into(buf, size, "fuzzy stage, similarity %.2f", m->score);
+    } else {
+        size_t i;
+        int n = fmt_into(buf, size, "nothing matched; closest:");
+        for (i = 0; i < m->n_close && n > 0 && (size_t)n < size; i++)
+            n += fmt_into(buf + n, size - (size_t)n, " %s %.2f",
+                          set->intents[m->close[i]].id, m->close_score[i]);
+    }
+}
+
+static int run_hostile(const struct intent_set *set, diag_fn report, void *ud)
+{
+    static const char *const units[] = {"a ", "a", "ab", "aa b ", "de la ", "the "};
+    char *subject = alloc_malloc(2049);
+    int failures = 0;
+    size_t i, u;
+
+    if (!subject)
+        return VIGIE_ENOMEM;
+    for (i = 0; i < set->n_patterns; i++) {
+        const struct pattern *p = &set->patterns[i];
+        for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+            size_t n = 0, ul = strlen(units[u]);
+            int rc;
+            while (n + ul <= 2047) {
+                memcpy(subject + n, units[u], ul);
+                n += ul;
+            }
+            subject[n++] = '!'; /* a non-matching end forces full backtracking */
+            subject[n] = '\0';
+            rc = pcre2_match(p->code, (PCRE2_SPTR)subject, n, 0, 0, set->md, set->mctx);
+            if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+                rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+                const struct intent *it = &set->intents[p->intent];
+                const struct intent_text *t = &it->patterns[p->lang].items[p->index - 1];
+                st_diag(
+                    report, ud, set->files[it->file], t->line, t->col,
+                    "pattern %u (%s) hits the match limit on a long input (2 KiB of "
+                    "\"%s\"): it backtracks without bound; anchor it with ^ and avoid "
+                    "nested or adjacent unbounded repeats",
+                    p->index, lang_code(p->lang), units[u]);
+                failures++;
+                break;
+            }
+        }
+    }
+    alloc_free(subject);
+    return failures;
+}
+
+int intent_set_selftest(const struct intent_set *set, diag_fn report, void *ud)
+{
+    size_t i, k;
+    int l, failures = 0;
+    char *key = NULL;
+    size_t key_cap = 0;
+
+    for (i = 0; i < set->n_intents; i++) {
+        const struct intent *it = &set->intents[i];
+        const char *file = set->files[it->file];
+        for (l = 0; l < LANG_COUNT; l++) {
+            for (int kind = 0; kind < 2; kind++) {
+                const struct intent_list *list =
+                    kind ? &it->counters[l] : &it->examples[l];
+                for (k = 0; k < list->n; k++) {
+                    const struct intent_text *t = &list->items[k];
+                    size_t len = strlen(t->text);
+                    struct match_result m;
+                    char why[400];
+                    int rc;
+
+                    if (len + 1 > key_cap) {
+                        char *nk = alloc_realloc(key, len + 1);
+                        if (!nk) {
+                            alloc_free(key);
+                            return VIGIE_ENOMEM;
+                        }
+                        key = nk;
+                        key_cap = len + 1;
+                    }
+                    if (norm_text(t->text, len, key, key_cap, NULL) < 0) {
+                        st_diag(report, ud, file, t->line, t->col,
+                                "%s (%s) is not valid UTF-8",
+                                kind ? "counter-example" : "example",
+                                lang_code((enum lang)l));
+                        failures++;
+                        continue;
+                    }
+                    /* Leave-one-out: the fuzzy stage must not find the example
+                     * itself, or every example would trivially pass. */
+                    rc = match_best_excluding(set, key, strlen(key), (long)i, (int)l,
+                                              (long)k, kind, &m);
+                    if (rc < 0) {
+                        alloc_free(key);
+                        return rc;
+                    }
+                    describe_match(set, &m, why, sizeof(why));
+                    if (!kind && m.intent != (long)i) {
+                        st_diag(report, ud, file, t->line, t->col,
+                                "example (%s) \"%.60s\" is answered by \"%s\" (%s), not "
+                                "\"%s\"",
+                                lang_code((enum lang)l), t->text,
+                                set->intents[m.intent].id, why, it->id);
+                        failures++;
+                    } else if (kind && m.intent == (long)i) {
+                        st_diag(
+                            report, ud, file, t->line, t->col,
+                            "counter-example (%s) \"%.60s\" is answered by \"%s\" itself "
+                            "(%s)",
+                            lang_code((enum lang)l), t->text, it->id, why);
+                        failures++;
+                    }
+                }
+            }
+        }
+    }
+    alloc_free(key);
+    failures += run_hostile(set, report, ud);
+    return failures ? VIGIE_ECHECK : 0;
+}

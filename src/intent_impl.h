@@ -1,0 +1,140 @@
+/*
+ * intent_impl.h - the inside of struct intent_set, shared by intent.c (which
+ * builds it), match.c (which reads patterns and builds the fuzzy index) and
+ * dialogue.c (which renders replies). No other module includes this file.
+ */
+#ifndef VIGIE_INTENT_IMPL_H
+#define VIGIE_INTENT_IMPL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stddef.h>
+
+#include "intent.h"
+
+#define INTENT_MIN_EXAMPLES     12
+#define INTENT_DEFAULT_PRIORITY 50
+
+/* A string from a file and where it was written (for diagnostics). */
+struct intent_text {
+    char *text; /* owned */
+    int line, col;
+};
+
+struct intent_list {
+    struct intent_text *items; /* owned array */
+    size_t n;
+};
+
+struct intent_link {
+    char *label[LANG_COUNT]; /* owned */
+    char *url[LANG_COUNT];   /* owned */
+};
+
+struct intent {
+    char *id; /* owned */
+    int priority;
+    int file;      /* index into intent_set.files */
+    int line, col; /* position of the intent's object */
+    char *label[LANG_COUNT];
+    struct intent_list patterns[LANG_COUNT];
+    struct intent_list examples[LANG_COUNT];
+    struct intent_list counters[LANG_COUNT];
+    struct intent_list answers[LANG_COUNT];
+    struct intent_link *links;
+    size_t n_links;
+    struct intent_list suggest_ids; /* as written */
+    long *suggest;                  /* resolved intent indexes */
+    size_t n_suggest;
+};
+
+/* The literals a pattern needs: it can only match a key that contains, for
+ * every requirement set, at least one of that set's literals (no literal
+ * at all: no such guarantee, the pattern always runs). */
+#define PATTERN_MAX_SETS 4
+struct pattern_lits {
+    char **lits;        /* owned, NUL-terminated folded literals */
+    unsigned char *set; /* owned: the requirement set of each literal */
+    size_t n;
+    unsigned n_sets; /* 0 - PATTERN_MAX_SETS */
+};
+
+/* A regex made only of alternative words, \b(?:w1|w2 x|w3\w*|...)\b (with
+ * optional characters and nested groups expanded): it is decided from the
+ * key's words by one hash lookup per word for the whole catalogue, not by
+ * pcre2 (see match_word_alts()). Used when the key is plain ASCII. */
+enum word_end { WORD_END_BOUNDARY, WORD_END_ANY, WORD_END_REST_OF_WORD };
+struct word_alts {
+    char **lits;         /* owned, in the order pcre2 would try them */
+    unsigned char *end;  /* owned: enum word_end of each literal */
+    size_t n;            /* 0: not of that form, pcre2 decides */
+    long id;             /* index in the match index, set by match_index_build() */
+};
+
+/* A pattern of the form ^(?=.*A)(?!.*B)...(.*C)? runs as independent
+ * unanchored searches (A and C must be found, B must not): the same answer,
+ * without the .* backtracking at every position of the key. */
+struct pattern_part {
+    pcre2_code *code; /* owned */
+    int negative;
+    struct word_alts words;
+};
+
+struct pattern {
+    pcre2_code *code;           /* owned: the pattern as written (folded) */
+    struct pattern_part *parts; /* owned; NULL when the pattern runs whole */
+    unsigned n_parts;
+    long intent;    /* index into intent_set.intents */
+    int priority;   /* the intent's, copied for the hot loop */
+    enum lang lang; /* which list it came from */
+    unsigned index; /* 1-based position in that list, for messages */
+    size_t weight;  /* specificity of a zero-width match: its literal bytes */
+    struct pattern_lits req;
+    struct word_alts words; /* the whole pattern, when it has no parts */
+};
+
+struct fuzzy_index; /* match.c */
+struct prefilter;   /* match.c */
+
+struct intent_set {
+    struct intent *intents; /* owned array, load order */
+    size_t n_intents;
+    struct pattern *patterns; /* owned array, sorted by priority (highest first) */
+    size_t n_patterns;
+    char **files; /* owned: the path of every loaded file */
+    size_t n_files;
+    long fallback;         /* index of "fallback" */
+    long emergency;        /* index of "emergency" */
+    long lang_fr, lang_en; /* "language.fr" / "language.en", or -1 */
+    char version[17];
+    pcre2_general_context *gctx;
+    pcre2_compile_context *cctx;
+    pcre2_match_context *mctx;
+    pcre2_match_data *md;        /* scratch: one set is used by one thread */
+    struct fuzzy_index *fuzzy;   /* owned by match.c */
+    struct prefilter *prefilter; /* owned by match.c */
+    unsigned long limit_hits;    /* patterns that hit a limit (statistics) */
+    /* owned by dialogue.c: word weights for the reply's language */
+    struct lang_lexicon *lexicon;
+};
+
+/* match.c: builds/frees the fuzzy index and the literal prefilter of 'set'.
+ * Return 0 or VIGIE_ENOMEM. */
+int match_index_build(struct intent_set *set);
+void match_index_free(struct intent_set *set);
+
+/* dialogue.c: builds/frees the language lexicon of 'set' from its examples,
+ * counter-examples, answers and labels. Return 0 or VIGIE_ENOMEM. */
+int dialogue_index_build(struct intent_set *set);
+void dialogue_index_free(struct intent_set *set);
+
+/* match.c: reads 'src' ('n' bytes, folded) as a struct word_alts; 0 (with
+ * out->n == 0 when it has another form) or VIGIE_ENOMEM. */
+int match_word_alts(const char *src, size_t n, struct word_alts *out);
+void match_word_alts_free(struct word_alts *wa);
+
+/* match.c: extracts the literals pattern 'src' needs (see struct
+ * pattern_lits); 0 or VIGIE_ENOMEM. */
+int match_extract_literals(const char *src, struct pattern_lits *out, size_t *weight);
+
+#endif

@@ -1,0 +1,1231 @@
+/*
+ * match.c - folded key -> best intent (see match.h).
+ *
+ * Three parts: (1) at load, each pattern's required literals are extracted
+ * by a small reading of the regex, and indexed by their first bytes, so that
+ * at match time one pass over the key tells which patterns can possibly
+ * match (the others are skipped without running pcre2); (2) the pattern
+ * stage proper; (3) the fuzzy stage, a TF-IDF cosine nearest-neighbour search
+ * over the examples with an inverted index, so its cost follows the key's
+ * features and not the size of the catalogue.
+ */
+#include "match.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "intent_impl.h"
+#include "normalize.h"
+
+/* ------------------------------------------------------------------ */
+/* Literal extraction                                                  */
+/* ------------------------------------------------------------------ */
+
+#define LIT_MAX_ALT 48
+#define LIT_MAX_LEN 32
+
+struct litset {
+    int any; /* no guarantee: the pattern may match without any literal */
+    int n;
+    unsigned char len[LIT_MAX_ALT];
+    char lit[LIT_MAX_ALT][LIT_MAX_LEN];
+};
+
+struct lit_parser {
+    const char *s;
+    size_t i, len;
+    int giveup;
+};
+
+static size_t litset_min(const struct litset *ls)
+{
+    size_t m = SIZE_MAX;
+    int k;
+
+    if (ls->any || ls->n == 0)
+        return 0;
+    for (k = 0; k < ls->n; k++)
+        if (ls->len[k] < m)
+            m = ls->len[k];
+    return m;
+}
+
+static void litset_any(struct litset *ls)
+{
+    ls->any = 1;
+    ls->n = 0;
+}
+
+static void litset_union(struct litset *a, const struct litset *b)
+{
+    int k, j;
+
+    if (a->any || b->any || a->n + b->n > LIT_MAX_ALT) {
+        litset_any(a);
+        return;
+    }
+    for (k = 0; k < b->n; k++) {
+        for (j = 0; j < a->n; j++)
+            if (a->len[j] == b->len[k] && memcmp(a->lit[j], b->lit[k], b->len[k]) == 0)
+                break;
+        if (j < a->n)
+            continue;
+        memcpy(a->lit[a->n], b->lit[k], b->len[k]);
+        a->len[a->n++] = b->len[k];
+    }
+}
+
+/* Reads a quantifier at p->i: returns its minimum count (0 or more), or -1
+ * when there is none. */
+static long lit_quant(struct lit_parser *p)
+{
+    const char *s = p->s;
+    long min = -1;
+
+    if (p->i >= p->len)
+        return -1;
+    if (s[p->i] == '?' || s[p->i] == '*') {
+        min = 0;
+        p->i++;
+    } else if (s[p->i] == '+') {
+        min = 1;
+        p->i++;
+    } else if (s[p->i] == '{') {
+        size_t j = p->i + 1;
+        long n = 0;
+        int digits = 0;
+        while (j < p->len && s[j] >= '0' && s[j] <= '9' && n < 100000) {
+            n = n * 10 + (s[j++] - '0');
+            digits++;
+        }
+        if (j < p->len && s[j] == ',') {
+            j++;
+            while (j < p->len && s[j] >= '0' && s[j] <= '9')
+                j++;
+        }
+        if (j < p->len && s[j] == '}' && digits > 0) {
+            min = n;
+            p->i = j + 1;
+        } else {
+            return -1;
+        }
+    } else {
+        return -1;
+    }
+    if (p->i < p->len && (s[p->i] == '?' || s[p->i] == '+'))
+        p->i++;
+    return min;
+}
+
+struct lit_seq;
+static void lit_alt(struct lit_parser *p, struct litset *out, int depth, size_t *weight,
+                    struct lit_seq *top);
+
+#define LIT_KEEP 4 /* requirement sets kept for the top-level sequence */
+
+struct lit_seq {
+    char run[LIT_MAX_LEN];
+    size_t rlen;
+    struct litset best;
+    size_t weight;
+    int top;                      /* keep several sets: the pattern's own sequence */
+    struct litset keep[LIT_KEEP]; /* the strongest requirement sets, all needed */
+    int n_keep;
+};
+
+static void seq_consider(struct lit_seq *q, const struct litset *c)
+{
+    size_t cm, bm;
+
+    if (c->any || c->n == 0)
+        return;
+    cm = litset_min(c);
+    bm = litset_min(&q->best);
+    q->weight += cm;
+    if (q->top && cm >= 2) {
+        /* Keep the LIT_KEEP strongest: replace the weakest when full. */
+        int k, weakest = 0;
+        if (q->n_keep < LIT_KEEP) {
+            q->keep[q->n_keep++] = *c;
+        } else {
+            for (k = 1; k < q->n_keep; k++)
+                if (litset_min(&q->keep[k]) < litset_min(&q->keep[weakest]))
+                    weakest = k;
+            if (litset_min(&q->keep[weakest]) < cm)
+                q->keep[weakest] = *c;
+        }
+    }
+    if (q->best.any || cm > bm || (cm == bm && c->n < q->best.n))
+        q->best = *c;
+}
+
+static void seq_flush(struct lit_seq *q)
+{
+    struct litset c;
+
+    if (q->rlen == 0)
+        return;
+    memset(&c, 0, sizeof(c));
+    c.n = 1;
+    c.len[0] = (unsigned char)q->rlen;
+    memcpy(c.lit[0], q->run, q->rlen);
+    seq_consider(q, &c);
+    q->rlen = 0;
+}
+
+static void seq_append(struct lit_seq *q, const char *atom, size_t n)
+{
+    if (q->rlen + n > LIT_MAX_LEN)
+        seq_flush(q);
+    memcpy(q->run + q->rlen, atom, n);
+    q->rlen += n;
+}
+
+static size_t utf8_len_of(unsigned char c)
+{
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xF0)
+        return 4;
+    if (c >= 0xE0)
+        return 3;
+    return 2;
+}
+
+/* A literal atom at 'atom' ('n' bytes) followed by an optional quantifier. */
+static void seq_literal(struct lit_parser *p, struct lit_seq *q, const char *atom,
+                        size_t n)
+{
+    long min = lit_quant(p);
+
+    if (min < 0) {
+        seq_append(q, atom, n);
+    } else if (min == 0) {
+        seq_flush(q);
+    } else {
+        seq_append(q, atom, n);
+        seq_flush(q);
+    }
+}
+
+static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t *weight,
+                    struct lit_seq *top)
+{
+    const char *s = p->s;
+    struct lit_seq local, *qp = top ? top : &local;
+#define q (*qp)
+
+    memset(qp, 0, sizeof(*qp));
+    q.top = top != NULL;
+    litset_any(&q.best);
+    while (p->i < p->len && !p->giveup && s[p->i] != '|' && s[p->i] != ')') {
+        char c = s[p->i];
+
+        if (c == '\\') {
+            char e = p->i + 1 < p->len ? s[p->i + 1] : '\0';
+            if (!e) {
+                p->giveup = 1;
+                break;
+            }
+            p->i += 2;
+            if (strchr("bBAzZG", e))
+                continue; /* zero-width: the run goes on */
+            if (strchr("QEcgkNoK", e)) {
+                p->giveup = 1;
+                break;
+            }
+            if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+                (e >= '0' && e <= '9')) {
+                seq_flush(&q);
+                if (p->i < p->len && s[p->i] == '{') {
+                    while (p->i < p->len && s[p->i] != '}')
+                        p->i++;
+                    p->i++;
+                } else if (e == 'x') {
+                    int k;
+                    for (k = 0; k < 2 && p->i < p->len &&
+                                strchr("0123456789abcdefABCDEF", s[p->i]) && s[p->i];
+                         k++)
+                        p->i++;
+                } else if (e == 'p' || e == 'P') {
+                    p->i++;
+                } else if (e >= '0' && e <= '9') {
+                    while (p->i < p->len && s[p->i] >= '0' && s[p->i] <= '9')
+                        p->i++;
+                }
+                lit_quant(p);
+                continue;
+            }
+            seq_literal(p, &q, &s[p->i - 1], 1);
+            continue;
+        }
+        if (c == '.') {
+            seq_flush(&q);
+            p->i++;
+            lit_quant(p);
+            continue;
+        }
+        if (c == '[') {
+            seq_flush(&q);
+            p->i++;
+            if (p->i < p->len && s[p->i] == '^')
+                p->i++;
+            if (p->i < p->len && s[p->i] == ']')
+                p->i++;
+            while (p->i < p->len && s[p->i] != ']') {
+                if (s[p->i] == '\\')
+                    p->i++;
+                else if (s[p->i] == '[' && p->i + 1 < p->len && s[p->i + 1] == ':') {
+                    const char *end = strstr(s + p->i + 2, ":]");
+                    if (!end) {
+                        p->giveup = 1;
+                        break;
+                    }
+                    p->i = (size_t)(end - s) + 1;
+                }
+                p->i++;
+            }
+            p->i++;
+            lit_quant(p);
+            continue;
+        }
+        if (c == '^' || c == '$') {
+            p->i++;
+            continue;
+        }
+        if (c == '(') {
+            int required = 1, negative = 0;
+            struct litset g;
+            long min;
+
+            seq_flush(&q);
+            p->i++;
+            if (p->i < p->len && s[p->i] == '*') {
+                p->giveup = 1;
+                break;
+            }
+            if (p->i < p->len && s[p->i] == '?') {
+                char t = p->i + 1 < p->len ? s[p->i + 1] : '\0';
+                char t2 = p->i + 2 < p->len ? s[p->i + 2] : '\0';
+                if (t == ':' || t == '>' || t == '|' || t == '=') {
+                    p->i += 2;
+                } else if (t == '!') {
+                    negative = 1;
+                    p->i += 2;
+                } else if (t == '<' && (t2 == '=' || t2 == '!')) {
+                    negative = t2 == '!';
+                    p->i += 3;
+                } else if (t == '<' || (t == 'P' && t2 == '<') || t == '\'') {
+                    char close = t == '\'' ? '\'' : '>';
+                    p->i += t == 'P' ? 3 : 2;
+                    while (p->i < p->len && s[p->i] != close)
+                        p->i++;
+                    p->i++;
+                } else if (t == '#') {
+                    while (p->i < p->len && s[p->i] != ')')
+                        p->i++;
+                    p->i++;
+                    continue;
+                } else {
+                    p->giveup = 1; /* options, conditionals, recursion */
+                    break;
+                }
+            }
+            if (depth > 60) {
+                p->giveup = 1;
+                break;
+            }
+            lit_alt(p, &g, depth + 1, NULL, NULL);
+            if (p->i >= p->len || s[p->i] != ')') {
+                p->giveup = 1;
+                break;
+            }
+            p->i++;
+            min = lit_quant(p);
+            if (min == 0)
+                required = 0;
+            if (required && !negative)
+                seq_consider(&q, &g);
+            continue;
+        }
+        if (c == '*' || c == '+' || c == '?' || c == '{') {
+            seq_flush(&q);
+            p->i++;
+            continue;
+        }
+        {
+            size_t n = utf8_len_of((unsigned char)c);
+            const char *atom = &s[p->i];
+            if (p->i + n > p->len) {
+                p->giveup = 1;
+                break;
+            }
+            p->i += n;
+            seq_literal(p, &q, atom, n);
+        }
+    }
+    seq_flush(&q);
+    *out = q.best;
+    if (weight)
+        *weight = q.weight;
+#undef q
+}
+
+static void lit_alt(struct lit_parser *p, struct litset *out, int depth, size_t *weight,
+                    struct lit_seq *top)
+{
+    struct litset b;
+    size_t w = 0, wb;
+
+    lit_seq(p, out, depth, &w, top);
+    while (!p->giveup && p->i < p->len && p->s[p->i] == '|') {
+        if (top)
+            top->n_keep = 0; /* a top-level alternation: one union set only */
+        p->i++;
+        lit_seq(p, &b, depth, &wb, NULL);
+        litset_union(out, &b);
+        if (wb < w)
+            w = wb;
+    }
+    if (p->giveup)
+        litset_any(out);
+    if (weight)
+        *weight = w;
+}
+
+int match_extract_literals(const char *src, struct pattern_lits *out, size_t *weight)
+{
+    struct lit_parser p = {.s = src, .len = strlen(src)};
+    struct lit_seq *top = alloc_calloc(1, sizeof(*top));
+    struct litset ls;
+    const struct litset *sets[LIT_KEEP];
+    int n_sets = 0, k, j;
+    size_t total = 0, at = 0;
+
+    memset(out, 0, sizeof(*out));
+    *weight = 0;
+    if (!top)
+        return VIGIE_ENOMEM;
+    lit_alt(&p, &ls, 0, weight, top);
+    if (p.giveup || p.i != p.len) {
+        *weight = 0;
+        alloc_free(top);
+        return 0;
+    }
+    if (top->n_keep > 0) {
+        for (k = 0; k < top->n_keep; k++)
+            sets[n_sets++] = &top->keep[k];
+    } else if (!ls.any && ls.n > 0) {
+        sets[n_sets++] = &ls;
+    }
+    for (k = 0; k < n_sets; k++)
+        total += (size_t)sets[k]->n;
+    if (total == 0) {
+        alloc_free(top);
+        return 0;
+    }
+    out->lits = alloc_calloc(total, sizeof(*out->lits));
+    out->set = alloc_calloc(total, sizeof(*out->set));
+    if (!out->lits || !out->set)
+        goto oom;
+    for (k = 0; k < n_sets; k++)
+        for (j = 0; j < sets[k]->n; j++) {
+            out->lits[at] = alloc_strndup(sets[k]->lit[j], sets[k]->len[j]);
+            if (!out->lits[at])
+                goto oom;
+            out->set[at++] = (unsigned char)k;
+            out->n = at;
+        }
+    out->n_sets = (unsigned)n_sets;
+    alloc_free(top);
+    return 0;
+oom:
+    for (at = 0; at < out->n; at++)
+        alloc_free(out->lits[at]);
+    alloc_free(out->lits);
+    alloc_free(out->set);
+    memset(out, 0, sizeof(*out));
+    alloc_free(top);
+    return VIGIE_ENOMEM;
+}
+
+/* ------------------------------------------------------------------ */
+/* Prefilter                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A distinct literal and the (pattern, requirement set) pairs it serves. */
+struct pf_lit {
+    const char *lit; /* borrowed from a pattern */
+    uint32_t len;
+    uint32_t post, n_post; /* range of pf->post */
+};
+
+struct pf_post {
+    uint32_t pattern;
+    uint8_t bit; /* the requirement set it satisfies */
+};
+
+struct prefilter {
+    uint32_t nb;     /* buckets, a power of two */
+    uint32_t *start; /* nb + 1 offsets into 'lit' */
+    struct pf_lit *lit;
+    struct pf_post *post;
+    uint32_t *always; /* patterns without literals, ascending */
+    size_t n_always;
+    int has_class[4]; /* prefix lengths present */
+    size_t n_patterns;
+    /* scratch */
+    uint32_t *stamp;
+    uint8_t *mask; /* requirement sets seen (valid when stamp == gen) */
+    uint8_t *full; /* mask of a pattern with all its sets */
+    uint32_t gen;
+    uint32_t *cand;
+    uint32_t *matched;
+};
+
+static uint32_t pf_hash(const unsigned char *s, size_t n)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)n;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 16777619u;
+    }
+    return h ^ (h >> 15);
+}
+
+static size_t pf_prefix(size_t len)
+{
+    return len < 3 ? len : 3;
+}
+
+static void prefilter_free(struct prefilter *pf)
+{
+    if (!pf)
+        return;
+    alloc_free(pf->start);
+    alloc_free(pf->lit);
+    alloc_free(pf->post);
+    alloc_free(pf->always);
+    alloc_free(pf->stamp);
+    alloc_free(pf->mask);
+    alloc_free(pf->full);
+    alloc_free(pf->cand);
+    alloc_free(pf->matched);
+    alloc_free(pf);
+}
+
+struct pf_tmp {
+    const char *lit;
+    uint32_t pattern;
+    uint8_t bit;
+};
+
+static int pf_tmp_cmp(const void *a, const void *b)
+{
+    const struct pf_tmp *x = a, *y = b;
+    int c = strcmp(x->lit, y->lit);
+
+    if (c)
+        return c;
+    return x->pattern < y->pattern ? -1 : x->pattern > y->pattern;
+}
+
+static struct prefilter *prefilter_build(const struct intent_set *set)
+{
+    struct prefilter *pf = alloc_calloc(1, sizeof(*pf));
+    size_t i, k, n_all = 0, n_lit = 0, n = set->n_patterns ? set->n_patterns : 1;
+    struct pf_tmp *all = NULL;
+    struct pf_lit *lits = NULL;
+    uint32_t b, *fill = NULL;
+
+    if (!pf)
+        return NULL;
+    pf->n_patterns = n;
+    for (i = 0; i < set->n_patterns; i++)
+        n_all += set->patterns[i].req.n;
+    all = alloc_calloc(n_all ? n_all : 1, sizeof(*all));
+    lits = alloc_calloc(n_all ? n_all : 1, sizeof(*lits));
+    pf->post = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->post));
+    pf->lit = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit));
+    pf->always = alloc_calloc(n, sizeof(*pf->always));
+    pf->stamp = alloc_calloc(n, sizeof(*pf->stamp));
+    pf->mask = alloc_calloc(n, sizeof(*pf->mask));
+    pf->full = alloc_calloc(n, sizeof(*pf->full));
+    pf->cand = alloc_calloc(n, sizeof(*pf->cand));
+    pf->matched = alloc_calloc(n, sizeof(*pf->matched));
+    if (!all || !lits || !pf->post || !pf->lit || !pf->always || !pf->stamp ||
+        !pf->mask || !pf->full || !pf->cand || !pf->matched)
+        goto fail;
+    n_all = 0;
+    for (i = 0; i < set->n_patterns; i++) {
+        const struct pattern *p = &set->patterns[i];
+        if (p->req.n == 0)
+            pf->always[pf->n_always++] = (uint32_t)i;
+        pf->full[i] = (uint8_t)((1u << p->req.n_sets) - 1);
+        for (k = 0; k < p->req.n; k++) {
+            all[n_all].lit = p->req.lits[k];
+            all[n_all].pattern = (uint32_t)i;
+            all[n_all++].bit = (uint8_t)(1u << p->req.set[k]);
+        }
+    }
+    /* Distinct literals, each with its postings: a literal shared by many
+     * patterns is compared once per key position, not once per pattern. */
+    qsort(all, n_all, sizeof(*all), pf_tmp_cmp);
+    for (i = 0; i < n_all; i++) {
+        if (n_lit == 0 || strcmp(lits[n_lit - 1].lit, all[i].lit) != 0) {
+            lits[n_lit].lit = all[i].lit;
+            lits[n_lit].len = (uint32_t)strlen(all[i].lit);
+            lits[n_lit].post = (uint32_t)i;
+            n_lit++;
+        }
+        lits[n_lit - 1].n_post++;
+        pf->post[i].pattern = all[i].pattern;
+        pf->post[i].bit = all[i].bit;
+    }
+    pf->nb = 1024;
+    while (pf->nb < n_lit * 2)
+        pf->nb *= 2;
+    pf->start = alloc_calloc(pf->nb + 1, sizeof(*pf->start));
+    fill = alloc_calloc(pf->nb, sizeof(*fill));
+    if (!pf->start || !fill)
+        goto fail;
+    for (i = 0; i < n_lit; i++) {
+        b = pf_hash((const unsigned char *)lits[i].lit, pf_prefix(lits[i].len)) &
+            (pf->nb - 1);
+        pf->start[b + 1]++;
+        pf->has_class[pf_prefix(lits[i].len)] = 1;
+    }
+    for (b = 0; b < pf->nb; b++)
+        pf->start[b + 1] += pf->start[b];
+    for (i = 0; i < n_lit; i++) {
+        b = pf_hash((const unsigned char *)lits[i].lit, pf_prefix(lits[i].len)) &
+            (pf->nb - 1);
+        pf->lit[pf->start[b] + fill[b]++] = lits[i];
+    }
+    alloc_free(fill);
+    alloc_free(lits);
+    alloc_free(all);
+    return pf;
+fail:
+    alloc_free(fill);
+    alloc_free(lits);
+    alloc_free(all);
+    prefilter_free(pf);
+    return NULL;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Fills pf->cand with the patterns that may match 'key', ascending (that is,
+ * by priority); returns their number. */
+static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
+{
+    const unsigned char *k = (const unsigned char *)key;
+    size_t i, n = 0, a = 0, c, out = 0;
+    uint32_t *tmp;
+
+    if (++pf->gen == 0) {
+        memset(pf->stamp, 0, sizeof(*pf->stamp) * pf->n_patterns);
+        pf->gen = 1;
+    }
+    for (i = 0; i < len; i++) {
+        for (c = 1; c <= 3 && i + c <= len; c++) {
+            uint32_t b, j, q;
+            if (!pf->has_class[c])
+                continue;
+            b = pf_hash(k + i, c) & (pf->nb - 1);
+            for (j = pf->start[b]; j < pf->start[b + 1]; j++) {
+                const struct pf_lit *e = &pf->lit[j];
+                if (pf_prefix(e->len) != c || e->len > len - i ||
+                    memcmp(k + i, e->lit, e->len) != 0)
+                    continue;
+                for (q = e->post; q < e->post + e->n_post; q++) {
+                    const struct pf_post *pp = &pf->post[q];
+                    if (pf->stamp[pp->pattern] != pf->gen) {
+                        pf->stamp[pp->pattern] = pf->gen;
+                        pf->mask[pp->pattern] = 0;
+                    } else if (pf->mask[pp->pattern] & pp->bit) {
+                        continue;
+                    }
+                    pf->mask[pp->pattern] |= pp->bit;
+                    /* A candidate once every requirement set has a literal. */
+                    if (pf->mask[pp->pattern] == pf->full[pp->pattern])
+                        pf->matched[n++] = pp->pattern;
+                }
+            }
+        }
+    }
+    /* Merge the literal hits with the patterns that always run. */
+    tmp = pf->matched;
+    qsort(tmp, n, sizeof(*tmp), u32_cmp);
+    i = 0;
+    while (i < n || a < pf->n_always) {
+        if (a >= pf->n_always || (i < n && tmp[i] < pf->always[a]))
+            pf->cand[out++] = tmp[i++];
+        else
+            pf->cand[out++] = pf->always[a++];
+    }
+    return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pattern stage                                                       */
+/* ------------------------------------------------------------------ */
+
+static void result_init(const struct intent_set *set, struct match_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->intent = set->fallback;
+    out->stage = MATCH_NONE;
+    out->pattern = -1;
+    out->fuzzy_best = -1;
+    out->fuzzy_lang = LANG_NONE;
+}
+
+/* Runs one pattern on the key: 1 and its span when it matches, 0 when not,
+ * a negative pcre2 error (a limit) otherwise. */
+static int pattern_exec(const struct intent_set *set, const struct pattern *p,
+                        const char *key, size_t len, size_t *span)
+{
+    PCRE2_SIZE *ov;
+    unsigned k;
+    int rc;
+
+    /* The key comes from norm_text(), which only writes valid UTF-8:
+     * skipping pcre2's own check saves a pass per pattern. */
+    if (p->n_parts == 0) {
+        rc = pcre2_match(p->code, (PCRE2_SPTR)key, len, 0, PCRE2_NO_UTF_CHECK, set->md,
+                         set->mctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            return 0;
+        if (rc < 0)
+            return rc;
+        ov = pcre2_get_ovector_pointer(set->md);
+        *span = ov[1] > ov[0] ? ov[1] - ov[0] : p->weight;
+        return 1;
+    }
+    /* Split lookaheads: positive parts first (the cheap way out), then the
+     * negative ones; the span is what the positive parts matched. */
+    *span = 0;
+    for (k = 0; k < p->n_parts; k++) {
+        if (p->parts[k].negative)
+            continue;
+        rc = pcre2_match(p->parts[k].code, (PCRE2_SPTR)key, len, 0, PCRE2_NO_UTF_CHECK,
+                         set->md, set->mctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            return 0;
+        if (rc < 0)
+            return rc;
+        ov = pcre2_get_ovector_pointer(set->md);
+        *span += ov[1] - ov[0];
+    }
+    for (k = 0; k < p->n_parts; k++) {
+        if (!p->parts[k].negative)
+            continue;
+        rc = pcre2_match(p->parts[k].code, (PCRE2_SPTR)key, len, 0, PCRE2_NO_UTF_CHECK,
+                         set->md, set->mctx);
+        if (rc >= 0)
+            return 0;
+        if (rc != PCRE2_ERROR_NOMATCH)
+            return rc;
+    }
+    if (*span == 0)
+        *span = p->weight;
+    return 1;
+}
+
+static int run_patterns(const struct intent_set *set, const char *key, size_t len,
+                        const uint32_t *cand, size_t n_cand, struct match_result *out)
+{
+    struct intent_set *mset = (struct intent_set *)set; /* statistics and scratch only */
+    long best = -1;
+    int best_prio = 0;
+    size_t best_span = 0, i;
+    long matched_intent = -1;
+    unsigned mask = 0;
+
+    for (i = 0; i < n_cand; i++) {
+        const struct pattern *p = &set->patterns[cand ? cand[i] : i];
+        size_t span;
+        int rc;
+
+        if (best >= 0 && p->priority < best_prio)
+            break; /* sorted by priority: nothing below can win */
+        out->n_tried++;
+        rc = pattern_exec(set, p, key, len, &span);
+        if (rc == 0)
+            continue;
+        if (rc < 0) {
+            out->limit_hit = true;
+            mset->limit_hits++;
+            continue;
+        }
+        if (p->intent == matched_intent)
+            mask |= 1u << p->lang;
+        if (best < 0 || p->priority > best_prio || span > best_span) {
+            if (p->intent != matched_intent)
+                mask = 1u << p->lang;
+            matched_intent = p->intent;
+            best = (long)(cand ? cand[i] : i);
+            best_prio = p->priority;
+            best_span = span;
+        }
+    }
+    if (best >= 0) {
+        out->intent = set->patterns[best].intent;
+        out->stage = MATCH_PATTERN;
+        out->pattern = best;
+        out->score = 1.0;
+        out->lang_mask = mask;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fuzzy stage                                                         */
+/* ------------------------------------------------------------------ */
+
+#define FUZZY_MAX_FEATURES   1024
+#define FUZZY_MIN_SCORE      0.55
+#define FUZZY_MIN_MARGIN     0.08
+#define FUZZY_EMERGENCY      0.80
+#define FUZZY_WORD_WEIGHT    0.5f
+#define FUZZY_UNKNOWN_WEIGHT 0.5f
+
+struct fuzzy_doc {
+    long intent;
+    int lang;
+    long index;
+};
+
+struct posting {
+    uint32_t doc;
+    float w;
+};
+
+struct fuzzy_index {
+    size_t n_docs;
+    struct fuzzy_doc *docs;
+    /* feature hash -> feature id, open addressing */
+    uint64_t *keys;
+    uint32_t *ids;
+    size_t cap;
+    size_t n_features;
+    float *idf;
+    uint32_t *post_start; /* n_features + 1 */
+    struct posting *post;
+    float idf_unknown;
+    /* scratch */
+    float *acc;
+    uint32_t *touched;
+    float *intent_best;
+};
+
+struct feature {
+    uint64_t h;
+    float tf;
+};
+
+static uint64_t feat_hash(char type, const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull ^ (unsigned char)type;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    h ^= h >> 29;
+    return h ? h : 1;
+}
+
+static int feat_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct feature *)a)->h, y = ((const struct feature *)b)->h;
+    return x < y ? -1 : x > y;
+}
+
+/* Features of a key: its words and the character trigrams of each word
+ * padded with spaces; counts merged. Returns the number of features. */
+static size_t features_of(const char *key, size_t len, struct feature *f, size_t max)
+{
+    size_t n = 0, i = 0, out = 0, k;
+
+    while (i < len && n < max) {
+        size_t s, e, wl;
+        char buf[64];
+        while (i < len && key[i] == ' ')
+            i++;
+        s = i;
+        while (i < len && key[i] != ' ')
+            i++;
+        e = i;
+        if (e == s)
+            break;
+        wl = e - s;
+        f[n].h = feat_hash('w', key + s, wl);
+        f[n++].tf = FUZZY_WORD_WEIGHT;
+        if (wl > sizeof(buf) - 2)
+            wl = sizeof(buf) - 2;
+        buf[0] = ' ';
+        memcpy(buf + 1, key + s, wl);
+        buf[wl + 1] = ' ';
+        for (k = 0; k + 3 <= wl + 2 && n < max; k++) {
+            f[n].h = feat_hash('t', buf + k, 3);
+            f[n++].tf = 1.0f;
+        }
+    }
+    if (n == 0)
+        return 0;
+    qsort(f, n, sizeof(*f), feat_cmp);
+    for (i = 0; i < n; i++) {
+        if (out > 0 && f[out - 1].h == f[i].h)
+            f[out - 1].tf += f[i].tf;
+        else
+            f[out++] = f[i];
+    }
+    for (i = 0; i < out; i++)
+        f[i].tf = f[i].tf <= 1.0f ? f[i].tf : 1.0f + logf(f[i].tf);
+    return out;
+}
+
+static long fuzzy_lookup(const struct fuzzy_index *fx, uint64_t h)
+{
+    size_t m = fx->cap - 1, j = (size_t)h & m;
+
+    while (fx->keys[j]) {
+        if (fx->keys[j] == h)
+            return (long)fx->ids[j];
+        j = (j + 1) & m;
+    }
+    return -1;
+}
+
+static void fuzzy_free(struct fuzzy_index *fx)
+{
+    if (!fx)
+        return;
+    alloc_free(fx->docs);
+    alloc_free(fx->keys);
+    alloc_free(fx->ids);
+    alloc_free(fx->idf);
+    alloc_free(fx->post_start);
+    alloc_free(fx->post);
+    alloc_free(fx->acc);
+    alloc_free(fx->touched);
+    alloc_free(fx->intent_best);
+    alloc_free(fx);
+}
+
+static struct fuzzy_index *fuzzy_build(const struct intent_set *set)
+{
+    struct fuzzy_index *fx = alloc_calloc(1, sizeof(*fx));
+    struct feature *f = NULL;
+    char *key = NULL;
+    size_t i, k, d, total = 0, key_cap = 0;
+    int l, pass;
+    uint32_t *fill = NULL;
+    float *norm = NULL;
+
+    if (!fx)
+        return NULL;
+    for (i = 0; i < set->n_intents; i++)
+        for (l = 0; l < LANG_COUNT; l++)
+            fx->n_docs += set->intents[i].examples[l].n;
+    fx->docs = alloc_calloc(fx->n_docs ? fx->n_docs : 1, sizeof(*fx->docs));
+    fx->acc = alloc_calloc(fx->n_docs ? fx->n_docs : 1, sizeof(*fx->acc));
+    fx->touched = alloc_calloc(fx->n_docs ? fx->n_docs : 1, sizeof(*fx->touched));
+    fx->intent_best = alloc_calloc(set->n_intents ? set->n_intents : 1, sizeof(float));
+    norm = alloc_calloc(fx->n_docs ? fx->n_docs : 1, sizeof(*norm));
+    f = alloc_malloc(FUZZY_MAX_FEATURES * sizeof(*f));
+    if (!fx->docs || !fx->acc || !fx->touched || !fx->intent_best || !f || !norm)
+        goto fail;
+    d = 0;
+    for (i = 0; i < set->n_intents; i++)
+        for (l = 0; l < LANG_COUNT; l++)
+            for (k = 0; k < set->intents[i].examples[l].n; k++) {
+                fx->docs[d].intent = (long)i;
+                fx->docs[d].lang = l;
+                fx->docs[d++].index = (long)k;
+            }
+    /* Pass 0 counts features and document frequencies; pass 1 fills the
+     * postings. */
+    fx->cap = 1024;
+    for (pass = 0; pass < 2; pass++) {
+        for (d = 0; d < fx->n_docs; d++) {
+            const char *text = set->intents[fx->docs[d].intent]
+                                   .examples[fx->docs[d].lang]
+                                   .items[fx->docs[d].index]
+                                   .text;
+            size_t len = strlen(text), nf, j, klen;
+            if (len + 1 > key_cap) {
+                char *nk = alloc_realloc(key, len + 1);
+                if (!nk)
+                    goto fail;
+                key = nk;
+                key_cap = len + 1;
+            }
+            if (norm_text(text, len, key, key_cap, &klen) < 0)
+                klen = 0, key[0] = '\0';
+            nf = features_of(key, klen, f, FUZZY_MAX_FEATURES);
+            for (j = 0; j < nf; j++) {
+                if (pass == 0) {
+                    size_t m, s;
+                    if (!fx->keys || (fx->n_features + 1) * 2 > fx->cap) {
+                        /* grow and rehash */
+                        size_t ncap = fx->keys ? fx->cap * 2 : fx->cap;
+                        uint64_t *nk = alloc_calloc(ncap, sizeof(*nk));
+                        uint32_t *ni = alloc_calloc(ncap, sizeof(*ni));
+                        if (!nk || !ni) {
+                            alloc_free(nk);
+                            alloc_free(ni);
+                            goto fail;
+                        }
+                        for (s = 0; fx->keys && s < fx->cap; s++) {
+                            size_t t;
+                            if (!fx->keys[s])
+                                continue;
+                            t = (size_t)fx->keys[s] & (ncap - 1);
+                            while (nk[t])
+                                t = (t + 1) & (ncap - 1);
+                            nk[t] = fx->keys[s];
+                            ni[t] = fx->ids[s];
+                        }
+                        alloc_free(fx->keys);
+                        alloc_free(fx->ids);
+                        fx->keys = nk;
+                        fx->ids = ni;
+                        fx->cap = ncap;
+                    }
+                    m = fx->cap - 1;
+                    s = (size_t)f[j].h & m;
+                    while (fx->keys[s] && fx->keys[s] != f[j].h)
+                        s = (s + 1) & m;
+                    if (!fx->keys[s]) {
+                        fx->keys[s] = f[j].h;
+                        fx->ids[s] = (uint32_t)fx->n_features++;
+                    }
+                    total++;
+                } else {
+                    long id = fuzzy_lookup(fx, f[j].h);
+                    float w = f[j].tf * fx->idf[id];
+                    struct posting *pp = &fx->post[fx->post_start[id] + fill[id]++];
+                    pp->doc = (uint32_t)d;
+                    pp->w = w;
+                    norm[d] += w * w;
+                }
+            }
+        }
+        if (pass == 0) {
+            size_t s;
+            fx->idf = alloc_calloc(fx->n_features ? fx->n_features : 1, sizeof(*fx->idf));
+            fx->post_start = alloc_calloc(fx->n_features + 1, sizeof(*fx->post_start));
+            fx->post = alloc_calloc(total ? total : 1, sizeof(*fx->post));
+            fill = alloc_calloc(fx->n_features ? fx->n_features : 1, sizeof(*fill));
+            if (!fx->idf || !fx->post_start || !fx->post || !fill || !fx->keys)
+                goto fail;
+            /* Document frequencies: a second counting walk is cheaper than
+             * keeping per-document feature lists. */
+            for (d = 0; d < fx->n_docs; d++) {
+                const char *text = set->intents[fx->docs[d].intent]
+                                       .examples[fx->docs[d].lang]
+                                       .items[fx->docs[d].index]
+                                       .text;
+                size_t len = strlen(text), nf, j, klen;
+                if (norm_text(text, len, key, key_cap, &klen) < 0)
+                    klen = 0;
+                nf = features_of(key, klen, f, FUZZY_MAX_FEATURES);
+                for (j = 0; j < nf; j++)
+                    fx->post_start[fuzzy_lookup(fx, f[j].h) + 1]++;
+            }
+            for (s = 0; s < fx->n_features; s++) {
+                float df = (float)fx->post_start[s + 1];
+                fx->idf[s] = logf(1.0f + (float)fx->n_docs / df);
+            }
+            for (s = 0; s < fx->n_features; s++)
+                fx->post_start[s + 1] += fx->post_start[s];
+            fx->idf_unknown = logf(1.0f + (float)fx->n_docs);
+        }
+    }
+    /* Normalise every posting by its document's length. */
+    for (i = 0; i < total; i++) {
+        float n2 = norm[fx->post[i].doc];
+        fx->post[i].w /= n2 > 0 ? sqrtf(n2) : 1.0f;
+    }
+    alloc_free(fill);
+    alloc_free(norm);
+    alloc_free(f);
+    alloc_free(key);
+    return fx;
+fail:
+    alloc_free(fill);
+    alloc_free(norm);
+    alloc_free(f);
+    alloc_free(key);
+    fuzzy_free(fx);
+    return NULL;
+}
+
+static void fuzzy_run(const struct intent_set *set, const char *key, size_t len,
+                      long ex_intent, int ex_lang, long ex_index,
+                      struct match_result *out)
+{
+    struct fuzzy_index *fx = set->fuzzy;
+    struct feature f[256];
+    size_t nf, j, n_touched = 0, i;
+    float qnorm = 0, best_lang[LANG_COUNT] = {0};
+    long best = -1, second = -1;
+
+    if (!fx || fx->n_docs == 0)
+        return;
+    nf = features_of(key, len, f, sizeof(f) / sizeof(f[0]));
+    for (j = 0; j < nf; j++) {
+        long id = fuzzy_lookup(fx, f[j].h);
+        float qw = f[j].tf * (id >= 0 ? fx->idf[id] : fx->idf_unknown);
+        uint32_t p;
+        /* An unknown feature is as likely a typo as a sign of another
+         * topic: it lowers the similarity, but less than a known one. */
+        qnorm += id >= 0 ? qw * qw : FUZZY_UNKNOWN_WEIGHT * qw * qw;
+        /* Features in more than a fifth of the examples ("de", " th")
+         * weigh little and have the longest postings: skip them. */
+        if (id < 0 || fx->post_start[id + 1] - fx->post_start[id] > fx->n_docs / 5 + 8)
+            continue;
+        for (p = fx->post_start[id]; p < fx->post_start[id + 1]; p++) {
+            uint32_t doc = fx->post[p].doc;
+            if (fx->acc[doc] == 0.0f)
+                fx->touched[n_touched++] = doc;
+            fx->acc[doc] += qw * fx->post[p].w;
+        }
+    }
+    if (qnorm <= 0) {
+        for (i = 0; i < n_touched; i++)
+            fx->acc[fx->touched[i]] = 0;
+        return;
+    }
+    qnorm = sqrtf(qnorm);
+    for (i = 0; i < set->n_intents; i++)
+        fx->intent_best[i] = 0;
+    for (i = 0; i < n_touched; i++) {
+        uint32_t doc = fx->touched[i];
+        const struct fuzzy_doc *dd = &fx->docs[doc];
+        float s = fx->acc[doc] / qnorm;
+        fx->acc[doc] = 0;
+        if (dd->intent == ex_intent && dd->lang == ex_lang && dd->index == ex_index)
+            continue;
+        if (s > fx->intent_best[dd->intent])
+            fx->intent_best[dd->intent] = s;
+        if (s > best_lang[dd->lang])
+            best_lang[dd->lang] = s;
+    }
+    for (i = 0; i < set->n_intents; i++) {
+        float s = fx->intent_best[i];
+        if (s <= 0)
+            continue;
+        if (best < 0 || s > fx->intent_best[best]) {
+            second = best;
+            best = (long)i;
+        } else if (second < 0 || s > fx->intent_best[second]) {
+            second = (long)i;
+        }
+        /* closest intents for suggestions: never fallback or emergency */
+        if ((long)i != set->fallback && (long)i != set->emergency) {
+            size_t c = out->n_close;
+            if (c < MATCH_MAX_CLOSE)
+                out->n_close++;
+            else if (s <= out->close_score[MATCH_MAX_CLOSE - 1])
+                continue;
+            else
+                c = MATCH_MAX_CLOSE - 1;
+            while (c > 0 && out->close_score[c - 1] < s) {
+                out->close[c] = out->close[c - 1];
+                out->close_score[c] = out->close_score[c - 1];
+                c--;
+            }
+            out->close[c] = (long)i;
+            out->close_score[c] = s;
+        }
+    }
+    if (best_lang[LANG_FR] > best_lang[LANG_EN] + 0.05f)
+        out->fuzzy_lang = LANG_FR;
+    else if (best_lang[LANG_EN] > best_lang[LANG_FR] + 0.05f)
+        out->fuzzy_lang = LANG_EN;
+    if (best >= 0) {
+        float s = fx->intent_best[best];
+        float s2 = second >= 0 ? fx->intent_best[second] : 0.0f;
+        double need = best == set->emergency ? FUZZY_EMERGENCY : FUZZY_MIN_SCORE;
+        out->score = s;
+        out->fuzzy_best = best;
+        out->fuzzy_margin = s - s2;
+        if (s >= need && s - s2 >= FUZZY_MIN_MARGIN && best != set->fallback) {
+            out->intent = best;
+            out->stage = MATCH_FUZZY;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry points                                                        */
+/* ------------------------------------------------------------------ */
+
+int match_index_build(struct intent_set *set)
+{
+    set->prefilter = prefilter_build(set);
+    if (!set->prefilter)
+        return VIGIE_ENOMEM;
+    set->fuzzy = fuzzy_build(set);
+    if (!set->fuzzy) {
+        prefilter_free(set->prefilter);
+        set->prefilter = NULL;
+        return VIGIE_ENOMEM;
+    }
+    return 0;
+}
+
+void match_index_free(struct intent_set *set)
+{
+    prefilter_free(set->prefilter);
+    fuzzy_free(set->fuzzy);
+    set->prefilter = NULL;
+    set->fuzzy = NULL;
+}
+
+int match_best_excluding(const struct intent_set *set, const char *key, size_t len,
+                         long ex_intent, int ex_lang, long ex_index, int ex_counter,
+                         struct match_result *out)
+{
+    size_t n;
+
+    result_init(set, out);
+    if (!set->prefilter)
+        return VIGIE_EINVAL;
+    n = prefilter_run(set->prefilter, key, len);
+    run_patterns(set, key, len, set->prefilter->cand, n, out);
+    if (out->stage == MATCH_PATTERN)
+        return 0;
+    if (ex_counter)
+        ex_intent = -1;
+    fuzzy_run(set, key, len, ex_intent, ex_lang, ex_index, out);
+    return 0;
+}
+
+int match_best(const struct intent_set *set, const char *key, size_t len,
+               struct match_result *out)
+{
+    return match_best_excluding(set, key, len, -1, -1, -1, 1, out);
+}
+
+int match_patterns_slow(const struct intent_set *set, const char *key, size_t len,
+                        struct match_result *out)
+{
+    result_init(set, out);
+    return run_patterns(set, key, len, NULL, set->n_patterns, out);
+}

@@ -1,0 +1,60 @@
+/*
+ * match.h - from a folded match key to the best intent.
+ *
+ * Stage 1: every pattern that can match (a literal prefilter skips the others)
+ * runs under pcre2's match limits; among intents whose pattern matched, the
+ * highest priority wins, then the longest matched span (a pattern made only
+ * of lookaheads counts as long as the literals it requires), then load order.
+ * Stage 2, when no pattern matched: a fuzzy nearest-neighbour search over the
+ * intents' examples (character trigrams and words, TF-IDF cosine) answers
+ * only when confident; otherwise the result is "fallback" with the closest
+ * intents as suggestions.
+ */
+#ifndef VIGIE_MATCH_H
+#define VIGIE_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "intent.h"
+#include "lang.h"
+
+#define MATCH_MAX_CLOSE 3
+
+enum match_stage { MATCH_NONE, MATCH_PATTERN, MATCH_FUZZY };
+
+struct match_result {
+    long intent;                 /* chosen intent index (fallback when not understood) */
+    enum match_stage stage;      /* how it was chosen */
+    double score;                /* 0.0 - 1.0 */
+    long pattern;                /* winning pattern (index into the set), or -1 */
+    unsigned lang_mask;          /* bit per language whose patterns of 'intent' matched */
+    enum lang fuzzy_lang;        /* language of the closest examples, or LANG_NONE */
+    long close[MATCH_MAX_CLOSE]; /* closest other intents (for suggestions) */
+    double close_score[MATCH_MAX_CLOSE];
+    size_t n_close;
+    long fuzzy_best;     /* the fuzzy stage's nearest intent (answered or not), or -1 */
+    double fuzzy_margin; /* its lead over the next intent */
+    unsigned n_tried;    /* patterns that pcre2 actually ran (the rest were skipped) */
+    bool limit_hit;      /* some pattern hit a pcre2 limit on this key */
+};
+
+/* Matches 'key' ('len' bytes, already folded by norm_text(), so valid
+ * UTF-8) against 'set'. Returns 0 and fills 'out', or a negative vigie_err.
+ * Uses the set's scratch space: one thread per set. */
+int match_best(const struct intent_set *set, const char *key, size_t len,
+               struct match_result *out);
+
+/* As match_best(), but the fuzzy stage ignores example 'ex_index' of
+ * intent 'ex_intent' in language 'ex_lang' (when 'ex_counter' is 0): used by
+ * the self-test so that an example cannot vouch for itself. */
+int match_best_excluding(const struct intent_set *set, const char *key, size_t len,
+                         long ex_intent, int ex_lang, long ex_index, int ex_counter,
+                         struct match_result *out);
+
+/* Stage 1 only, without the prefilter (every pattern runs): for tests that
+ * check the prefilter never changes a result. */
+int match_patterns_slow(const struct intent_set *set, const char *key, size_t len,
+                        struct match_result *out);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * test_dialogue.c - one turn at a time: errors, reply language, session
+ * language switches, suggestions, links.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dialogue.h"
+#include "error.h"
+
+static struct intent_set *set;
+
+static int setup(void **state)
+{
+    (void)state;
+    set = intent_set_load(VIGIE_FIXTURE_INTENTS, diag_print_cb, NULL);
+    return set ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    intent_set_free(set);
+    return 0;
+}
+
+static int say(struct dialogue *d, const char *text, struct reply *r)
+{
+    return dialogue_message(set, d, text, strlen(text), LANG_NONE, r);
+}
+
+static void test_errors(void **state)
+{
+    struct dialogue d;
+    struct reply r;
+    char *big = malloc(DIALOGUE_MAX_TEXT + 2);
+
+    (void)state;
+    dialogue_init(&d, LANG_EN);
+    assert_int_equal(say(&d, "", &r), VIGIE_EINVAL);
+    assert_int_equal(say(&d, "  \t\n ", &r), VIGIE_EINVAL);
+    assert_int_equal(say(&d, "bad \xc3(", &r), VIGIE_EUTF8);
+    assert_non_null(big);
+    memset(big, 'a', DIALOGUE_MAX_TEXT + 1);
+    assert_int_equal(dialogue_message(set, &d, big, DIALOGUE_MAX_TEXT + 1, LANG_NONE, &r),
+                     VIGIE_ETOOLONG);
+    free(big);
+    assert_int_equal(d.turns, 0);
+    assert_string_equal(d.last_intent, "");
+}
+
+static void test_reply_language_follows_message(void **state)
+{
+    struct dialogue d;
+    struct reply r;
+
+    (void)state;
+    dialogue_init(&d, LANG_EN);
+    assert_int_equal(say(&d, "je veux signaler un cas", &r), 0);
+    assert_string_equal(r.intent, "report");
+    assert_int_equal(r.lang, LANG_FR);
+    assert_int_equal(d.lang, LANG_FR);
+    assert_int_equal(say(&d, "how do I report", &r), 0);
+    assert_int_equal(r.lang, LANG_EN);
+    assert_int_equal(d.turns, 2);
+    assert_string_equal(d.last_intent, "report");
+}
+
+static void test_pattern_language_when_words_unclear(void **state)
+{
+    struct dialogue d;
+    struct reply r;
+
+    (void)state;
+    dialogue_init(&d, LANG_EN);
+    assert_int_equal(say(&d, "ligne d'écoute", &r), 0);
+    assert_string_equal(r.intent, "hotline");
+    assert_int_equal(r.lang, LANG_FR);
+}
+
+static void test_session_language_fallback(void **state)
+{
+    struct dialogue d;
+    struct reply r;
+
+    (void)state;
+    dialogue_init(&d, LANG_FR);
+    assert_int_equal(say(&d, "\xf0\x9f\x98\x80", &r), 0); /* an emoji: not understood */
+    assert_string_equal(r.intent, "fallback");
+    assert_int_equal(r.lang, LANG_FR);
+}
+
+static void test_no_language_at_all_is_english(void **state)
+{
+    struct dialogue d;
+    struct reply r;
+
+    (void)state;
+    /* `vigie classify` without a hint: no session language, no evidence. */
+    dialogue_init(&d, LANG_NONE);
+    assert_int_equal(say(&d, "\xf0\x9f\x98\x80", &r), 0);
+    assert_string_equal(r.intent, "fallback");
+    assert_int_equal(r.lang, LANG_EN);
+    assert_int_equal(d.lang, LANG_EN);
+    /* The client's hint comes before that default. */
+    dialogue_init(&d, LANG_NONE);
+    assert_int_equal(dialogue_message(set, &d, "\xf0\x9f\x98\x80", 4, LANG_FR, &r), 0);
+    assert_int_equal(r.lang, LANG_FR);
+}
+
+static void test_language_switch(void **state)
+{
+    struct dialogue d;
+    struct reply r;
+
+    (void)state;
+    dialogue_init(&d, LANG_FR);
+    assert_int_equal(say(&d, "english please", &r), 0);
+    assert_string_equal(r.intent, "language.en");
+    assert_int_equal(r.lang, LANG_EN);
+    assert_int_equal(d.lang, LANG_EN);
+    assert_int_equal(say(&d, "en français svp", &r), 0);
+    assert_string_equal(r.intent, "language.fr");
+    assert_int_equal(d.lang, LANG_FR);
+}
+
+static void test_links_and_suggestions(void **state)
+{
+    struct dialogue d;
+    struct reply r;
+
+    (void)state;
+    dialogue_init(&d, LANG_NONE);
+    assert_int_equal(say(&d, "what is the hotline number", &r), 0);
+    assert_string_equal(r.intent, "hotline");
+    assert_int_equal(r.lang, LANG_EN);
+    assert_int_equal(r.n_links, 2);
+    assert_string_equal(r.links[0].url, "https://www.canadianhumantraffickinghotline.ca");
+    assert_int_equal(r.n_suggestions, 1);
+    assert_string_equal(r.suggestions[0].intent, "report");
+    assert_string_equal(r.suggestions[0].label, "Report");
+}
+
+static void test_fallback_offers_close_topics(void **state)
+{
+    struct dialogue d;
+    struct reply r;
+
+    (void)state;
+    dialogue_init(&d, LANG_EN);
+    assert_int_equal(say(&d, "tell me about the weather", &r), 0);
+    assert_string_equal(r.intent, "fallback");
+    assert_true(r.n_suggestions >= 2);
+}
+
+static void test_suggestion(void **state)
+{
+    struct dialogue d;
+    struct reply r;
+
+    (void)state;
+    dialogue_init(&d, LANG_FR);
+    assert_int_equal(dialogue_suggestion(set, &d, "hotline", &r), 0);
+    assert_string_equal(r.intent, "hotline");
+    assert_int_equal(r.lang, LANG_FR);
+    assert_string_equal(r.links[0].url,
+                        "https://www.canadianhumantraffickinghotline.ca/fr/");
+    assert_int_equal(dialogue_suggestion(set, &d, "nope", &r), VIGIE_ENOENT);
+    assert_int_equal(dialogue_suggestion(set, &d, "language.en", &r), 0);
+    assert_int_equal(d.lang, LANG_EN);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_reply_language_follows_message),
+        cmocka_unit_test(test_pattern_language_when_words_unclear),
+        cmocka_unit_test(test_session_language_fallback),
+        cmocka_unit_test(test_language_switch),
+        cmocka_unit_test(test_no_language_at_all_is_english),
+        cmocka_unit_test(test_links_and_suggestions),
+        cmocka_unit_test(test_fallback_offers_close_topics),
+        cmocka_unit_test(test_suggestion),
+    };
+    return cmocka_run_group_tests_name("dialogue", tests, setup, teardown);
+}

@@ -1,0 +1,218 @@
+/*
+ * test_match.c - the matcher on the fixture catalogue: priority, longest
+ * span, emergency first, lookaheads, the fuzzy stage, fallback suggestions,
+ * literal extraction and the prefilter's exactness.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "alloc.h"
+#include "intent.h"
+#include "intent_impl.h"
+#include "match.h"
+#include "normalize.h"
+
+static struct intent_set *set;
+
+static int setup(void **state)
+{
+    (void)state;
+    set = intent_set_load(VIGIE_FIXTURE_INTENTS, diag_print_cb, NULL);
+    return set ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    intent_set_free(set);
+    return 0;
+}
+
+static const char *best(const char *text, struct match_result *m)
+{
+    static char key[1024];
+    size_t n;
+
+    assert_int_equal(norm_text(text, strlen(text), key, sizeof(key), &n), 0);
+    assert_int_equal(match_best(set, key, n, m), 0);
+    return intent_set_id(set, (size_t)m->intent);
+}
+
+static void test_priority_beats_greeting(void **state)
+{
+    struct match_result m;
+
+    (void)state;
+    assert_string_equal(best("hi, how do I report?", &m), "report");
+    assert_int_equal(m.stage, MATCH_PATTERN);
+    assert_string_equal(best("hi", &m), "greeting");
+}
+
+static void test_emergency_outranks_all(void **state)
+{
+    struct match_result m;
+
+    (void)state;
+    assert_string_equal(best("hello, I want to report, I am in danger", &m), "emergency");
+    assert_string_equal(best("ALLÔ, je suis EN DANGER!!!", &m), "emergency");
+    assert_string_equal(best("my ex keeps threatening me", &m), "fallback");
+    assert_string_equal(best("he keeps threatening me", &m), "emergency");
+}
+
+static void test_longest_span_wins(void **state)
+{
+    struct match_result m;
+
+    (void)state;
+    /* hotline and report share priority 70: "hotline" (7) beats "report" (6). */
+    assert_string_equal(best("report hotline", &m), "hotline");
+    assert_string_equal(best("report phone number", &m), "hotline");
+}
+
+static void test_language_mask(void **state)
+{
+    struct match_result m;
+
+    (void)state;
+    best("la ligne d'ecoute", &m);
+    assert_int_equal(m.lang_mask, 1u << LANG_FR);
+    best("the hotline", &m);
+    assert_int_equal(m.lang_mask, 1u << LANG_EN);
+}
+
+static void test_fuzzy_typos(void **state)
+{
+    struct match_result m;
+
+    (void)state;
+    assert_string_equal(best("wat is the hotlinee", &m), "hotline");
+    assert_int_equal(m.stage, MATCH_FUZZY);
+}
+
+static void test_out_of_scope_is_fallback(void **state)
+{
+    struct match_result m;
+
+    (void)state;
+    assert_string_equal(best("what's the weather like in montreal", &m), "fallback");
+    assert_string_equal(best("recommend a pizza place", &m), "fallback");
+    assert_string_equal(best("quelle heure est-il", &m), "fallback");
+    assert_string_equal(best("zxqv", &m), "fallback");
+}
+
+static void test_fallback_suggestions_exclude_emergency(void **state)
+{
+    struct match_result m;
+    size_t i;
+
+    (void)state;
+    best("where do i signl hot stuff", &m);
+    for (i = 0; i < m.n_close; i++) {
+        assert_true(m.close[i] != set->emergency);
+        assert_true(m.close[i] != set->fallback);
+    }
+}
+
+static void test_literal_extraction(void **state)
+{
+    static const struct {
+        const char *pattern;
+        const char *lits; /* '|' separated, "" for none */
+    } cases[] = {
+        {"\\bboss\\b", "boss"},
+        {"^(?=.*\\bboss\\b)(?=.*\\bpassport\\b)", "boss|passport"},
+        {"\\b(hot ?line|helpline)\\b", "line|helpline"},
+        {"\\b(phone|number)\\b", "phone|number"},
+        {"j'?ai", "ai"},
+        {"colou?r", "colo"},
+        {"(?i)boss", ""},
+        {"a+b", "a"},
+        {"\\Qx\\E", ""},
+        {"[abc]def", "def"},
+        {"(?:x|)y", "y"},
+        {"(?!not)yes", "yes"},
+        {"\\x41bc", "bc"},
+        {"ab{2}c", "ab"},
+        {"(a|b", ""},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pattern_lits pl;
+        size_t weight, k;
+        char got[256] = "";
+        assert_int_equal(match_extract_literals(cases[i].pattern, &pl, &weight), 0);
+        for (k = 0; k < pl.n; k++) {
+            if (k)
+                strcat(got, "|");
+            strcat(got, pl.lits[k]);
+        }
+        for (k = 0; k < pl.n; k++)
+            alloc_free(pl.lits[k]);
+        alloc_free(pl.lits);
+        alloc_free(pl.set);
+        assert_string_equal(got, cases[i].lits);
+    }
+}
+
+static void test_prefilter_is_exact(void **state)
+{
+    static const char *const texts[] = {"hi",
+                                        "hello there i need the hotline number",
+                                        "je suis en danger",
+                                        "report",
+                                        "anonymous tip",
+                                        "ligne d'ecoute",
+                                        "french please",
+                                        "parle anglais svp",
+                                        "he threatens me",
+                                        "bonjour je veux signaler",
+                                        "numero",
+                                        "xyz",
+                                        "in french",
+                                        "can't leave",
+                                        "cant leave",
+                                        "the phone number",
+                                        "helllo",
+                                        "en francais svp"};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        char key[256];
+        size_t n;
+        struct match_result fast, slow;
+        assert_int_equal(norm_text(texts[i], strlen(texts[i]), key, sizeof(key), &n), 0);
+        assert_int_equal(match_best(set, key, n, &fast), 0);
+        assert_int_equal(match_patterns_slow(set, key, n, &slow), 0);
+        if (slow.stage == MATCH_PATTERN) {
+            assert_int_equal(fast.stage, MATCH_PATTERN);
+            assert_int_equal(fast.intent, slow.intent);
+            assert_int_equal(fast.pattern, slow.pattern);
+        } else {
+            assert_true(fast.stage != MATCH_PATTERN);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_priority_beats_greeting),
+        cmocka_unit_test(test_emergency_outranks_all),
+        cmocka_unit_test(test_longest_span_wins),
+        cmocka_unit_test(test_language_mask),
+        cmocka_unit_test(test_fuzzy_typos),
+        cmocka_unit_test(test_out_of_scope_is_fallback),
+        cmocka_unit_test(test_fallback_suggestions_exclude_emergency),
+        cmocka_unit_test(test_literal_extraction),
+        cmocka_unit_test(test_prefilter_is_exact),
+    };
+    return cmocka_run_group_tests_name("match", tests, setup, teardown);
+}
