@@ -92,11 +92,12 @@ static enum lang message_lang(const struct intent_set *set, const char *text, si
                               const char *key, const struct match_result *m)
 {
     struct lang_evidence ev;
+    int by_pattern = m->stage == MATCH_PATTERN || m->stage == MATCH_CORRECTED;
 
     lang_weigh(set->lexicon, text, len, key, &ev);
-    if (m->stage == MATCH_PATTERN && m->lang_mask == 1u << LANG_FR)
+    if (by_pattern && m->lang_mask == 1u << LANG_FR)
         lang_evidence_add(&ev, LANG_FR, LANG_W_PATTERN);
-    else if (m->stage == MATCH_PATTERN && m->lang_mask == 1u << LANG_EN)
+    else if (by_pattern && m->lang_mask == 1u << LANG_EN)
         lang_evidence_add(&ev, LANG_EN, LANG_W_PATTERN);
     if (m->fuzzy_lang != LANG_NONE)
         lang_evidence_add(&ev, m->fuzzy_lang, LANG_W_FUZZY);

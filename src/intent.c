@@ -320,6 +320,7 @@ struct loader {
     struct pos_map pm;
     size_t cap_intents;
     int broken_files; /* files that are not JSON: their ids are unknown */
+    int too_many;     /* intents past INTENT_MAX_INTENTS (reported once) */
 };
 
 static void vdiag(diag_fn report, void *ud, const char *file, int line, int col,
@@ -740,7 +741,7 @@ static void take_intent(struct loader *ld, json_t *obj, size_t idx)
         return;
     }
     if (set->n_intents >= INTENT_MAX_INTENTS) {
-        if (set->n_intents == INTENT_MAX_INTENTS)
+        if (!ld->too_many++) /* once, not once per extra intent */
             diag_path(ld, ipath, 0, "too many intents (at most %d)", INTENT_MAX_INTENTS);
         return;
     }
@@ -874,9 +875,27 @@ static void take_file(struct loader *ld, const char *buf, size_t len)
 {
     json_error_t jerr;
     json_t *root, *arr, *v;
-    const char *k;
+    const char *k, *nul;
     size_t i;
 
+    if (len == 0) {
+        diag_at(ld, 0, 0, "empty file: an intent file holds {\"intents\": [...]}");
+        ld->broken_files++;
+        return;
+    }
+    if ((nul = memchr(buf, '\0', len)) != NULL) {
+        /* jansson stops at a NUL byte and reports "end of file" there. */
+        int line = 1, col = 1;
+        for (k = buf; k < nul; k++) {
+            if (*k == '\n')
+                line++, col = 1;
+            else if (((unsigned char)*k & 0xc0) != 0x80)
+                col++;
+        }
+        diag_at(ld, line, col, "NUL byte: an intent file is UTF-8 text, not binary");
+        ld->broken_files++;
+        return;
+    }
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         if (json_error_code(&jerr) == json_error_out_of_memory)
@@ -955,6 +974,7 @@ static int list_files(struct loader *ld, const char *dir)
         char *path;
         size_t n;
         struct stat st;
+        int err;
 
         if (!ends_with_json(de->d_name))
             continue;
@@ -971,7 +991,19 @@ static int list_files(struct loader *ld, const char *dir)
         }
         fmt_into(path, n, "%s%s%s", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
                  de->d_name);
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if ((err = stat(path, &st) != 0 ? errno : 0) != 0 || !S_ISREG(st.st_mode)) {
+            /* A *.json name that is not a readable regular file is an error,
+             * not a silent skip: its intents would vanish. It is never opened
+             * (a FIFO would block the loader). */
+            ld->file = path;
+            if (err)
+                diag_at(ld, 0, 0, "cannot read: %s", strerror(err));
+            else if (S_ISDIR(st.st_mode))
+                diag_at(ld, 0, 0, "is a folder, not an intent file");
+            else
+                diag_at(ld, 0, 0, "is not a regular file (device, FIFO or socket)");
+            ld->file = dir;
+            ld->broken_files++;
             alloc_free(path);
             continue;
         }
@@ -1298,15 +1330,37 @@ static size_t skip_dot_star(const char *s, size_t i)
     return s[i + 2] == '?' ? i + 3 : i + 2;
 }
 
-/* Splits ^(?=.*A)(?!.*B)...(.*C)? into its parts (see struct pattern_part).
- * Returns the number of parts written to 'part'/'neg' (as offsets into
- * 'src'), or 0 when the pattern has another shape. */
-static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg,
-                                 unsigned max)
+/* One lookahead body or the tail of ^(?=...)(?!...)...TAIL: a body ".*A"
+ * (no top-level alternation) is A searched anywhere; any other body must
+ * match at offset 0 (anchored), where the lookahead stood. */
+static void split_one(const char *src, size_t from, size_t to, size_t part[2],
+                      int *anchored, int *plain)
+{
+    size_t body = skip_dot_star(src, from);
+
+    if (body && body < to && !has_top_alternation(src, body, to)) {
+        part[0] = body;
+        *anchored = 0;
+    } else {
+        part[0] = from;
+        *anchored = 1;
+        *plain = 0;
+    }
+    part[1] = to;
+}
+
+/* Splits ^(?=A)(?!B)...TAIL? into its parts (see struct pattern_part).
+ * Returns the number of parts written to 'part'/'neg'/'anch' (as offsets
+ * into 'src'), or 0 when the pattern has another shape. '*plain' tells the
+ * ^(?=.*A)(?!.*B)...(.*C)? form with a positive part, whose span is the sum
+ * of its positive parts; the others take the span of the whole pattern. */
+static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg, int *anch,
+                                 unsigned max, int *plain)
 {
     size_t len = strlen(src), i = 1;
-    unsigned n = 0;
+    unsigned n = 0, k;
 
+    *plain = 1;
     if (src[0] != '^' || has_top_alternation(src, 0, len))
         return 0;
     for (const char *b = strchr(src, '\\'); b; b = strchr(b + 2, '\\')) {
@@ -1320,57 +1374,57 @@ static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg,
         return 0;
     while (i < len && src[i] == '(' && src[i + 1] == '?' &&
            (src[i + 2] == '=' || src[i + 2] == '!')) {
-        size_t e = group_end(src, i), body;
-        if (!e || n >= max)
-            return 0;
-        body = skip_dot_star(src, i + 3);
-        if (!body || has_top_alternation(src, body, e) || body == e)
+        size_t e = group_end(src, i);
+        if (!e || n >= max || e == i + 3)
             return 0;
         /* a quantified lookahead is not a plain requirement */
         if (src[e + 1] == '?' || src[e + 1] == '*' || src[e + 1] == '+' ||
             src[e + 1] == '{')
             return 0;
-        part[n][0] = body;
-        part[n][1] = e;
+        split_one(src, i + 3, e, part[n], &anch[n], plain);
         neg[n++] = src[i + 2] == '!';
         i = e + 1;
     }
     if (n == 0)
         return 0;
     if (i < len) {
-        size_t body = skip_dot_star(src, i);
-        if (!body || body == len || n >= max)
+        if (n >= max)
             return 0;
-        part[n][0] = body;
-        part[n][1] = len;
+        split_one(src, i, len, part[n], &anch[n], plain);
         neg[n++] = 0;
     }
-    for (unsigned k = 0; k < n; k++)
-        if (!neg[k])
-            return n;
-    return 0; /* only negative parts: keep the original */
+    for (k = 0; k < n && neg[k]; k++)
+        ;
+    if (k == n)
+        *plain = 0; /* only negative parts */
+    return n;
 }
+
+#define MAX_PARTS 16
 
 static int compile_parts(struct loader *ld, struct pattern *p, const char *folded)
 {
     struct intent_set *set = ld->set;
-    size_t part[8][2];
-    int neg[8];
-    unsigned n = split_lookaheads(folded, part, neg, 8), k;
+    size_t part[MAX_PARTS][2];
+    int neg[MAX_PARTS], anch[MAX_PARTS], plain;
+    unsigned n = split_lookaheads(folded, part, neg, anch, MAX_PARTS, &plain), k;
 
     if (n == 0)
         return 0;
     p->parts = alloc_calloc(n, sizeof(*p->parts));
     if (!p->parts)
         return -1;
+    p->whole_span = !plain;
     for (k = 0; k < n; k++) {
         int errcode;
         PCRE2_SIZE erroff;
         p->parts[k].code =
             pcre2_compile((PCRE2_SPTR)folded + part[k][0], part[k][1] - part[k][0],
-                          PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C, &errcode,
-                          &erroff, set->cctx);
+                          PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C |
+                              (anch[k] ? PCRE2_ANCHORED : 0),
+                          &errcode, &erroff, set->cctx);
         p->parts[k].negative = neg[k];
+        p->parts[k].words.id = -1;
         p->n_parts = k + 1;
         if (!p->parts[k].code) {
             /* Cannot stand alone (or no memory): run the pattern whole. */
@@ -1382,13 +1436,15 @@ static int compile_parts(struct loader *ld, struct pattern *p, const char *folde
             alloc_free(p->parts);
             p->parts = NULL;
             p->n_parts = 0;
+            p->whole_span = 0;
             return errcode == PCRE2_ERROR_NOMEMORY || errcode == PCRE2_ERROR_HEAPLIMIT
                        ? -1
                        : 0;
         }
         pcre2_jit_compile(p->parts[k].code, PCRE2_JIT_COMPLETE);
-        if (match_word_alts(folded + part[k][0], part[k][1] - part[k][0],
-                            &p->parts[k].words) < 0)
+        /* An anchored part is not a search for words anywhere. */
+        if (!anch[k] && match_word_alts(folded + part[k][0], part[k][1] - part[k][0],
+                                        &p->parts[k].words) < 0)
             return -1; /* freed with the set */
     }
     return 0;
@@ -1671,8 +1727,10 @@ struct intent_set *intent_set_load(const char *dir, diag_fn report, void *ud)
         ld.file_index = (int)i;
         hash = hash_bytes(hash, name, strlen(name)); /* the name is part of the version */
         buf = read_file(&ld, name, &len, &hash);
-        if (!buf)
+        if (!buf) {
+            ld.broken_files++; /* its ids are unknown, like a file that does not parse */
             continue;
+        }
         take_file(&ld, buf, len);
         pos_free(&ld.pm);
         alloc_free(buf);
@@ -1752,9 +1810,10 @@ static void describe_match(const struct intent_set *set, const struct match_resu
 {
     char pd[300];
 
-    if (m->stage == MATCH_PATTERN) {
+    if (m->stage == MATCH_PATTERN || m->stage == MATCH_CORRECTED) {
         describe_pattern(set, m->pattern, pd, sizeof(pd));
-        fmt_into(buf, size, "%s", pd);
+        fmt_into(buf, size, "%s%s", pd,
+                 m->stage == MATCH_CORRECTED ? " after spelling correction" : "");
     } else if (m->stage == MATCH_FUZZY) {
         fmt_into(buf, size, "fuzzy stage, similarity %.2f", m->score);
     } else {

@@ -65,10 +65,10 @@ struct pattern_lits {
  * pcre2 (see match_word_alts()). Used when the key is plain ASCII. */
 enum word_end { WORD_END_BOUNDARY, WORD_END_ANY, WORD_END_REST_OF_WORD };
 struct word_alts {
-    char **lits;         /* owned, in the order pcre2 would try them */
-    unsigned char *end;  /* owned: enum word_end of each literal */
-    size_t n;            /* 0: not of that form, pcre2 decides */
-    long id;             /* index in the match index, set by match_index_build() */
+    char **lits;        /* owned, in the order pcre2 would try them */
+    unsigned char *end; /* owned: enum word_end of each literal */
+    size_t n;           /* 0: not of that form, pcre2 decides */
+    long id;            /* index in the match index, set by match_index_build() */
 };
 
 /* A pattern of the form ^(?=.*A)(?!.*B)...(.*C)? runs as independent
@@ -91,10 +91,14 @@ struct pattern {
     size_t weight;  /* specificity of a zero-width match: its literal bytes */
     struct pattern_lits req;
     struct word_alts words; /* the whole pattern, when it has no parts */
+    /* The parts only tell whether it matches; when they all agree, the
+     * whole pattern runs for its span (see split_lookaheads()). */
+    int whole_span;
 };
 
 struct fuzzy_index; /* match.c */
 struct prefilter;   /* match.c */
+struct spell;       /* spell.h */
 
 struct intent_set {
     struct intent *intents; /* owned array, load order */
@@ -113,12 +117,14 @@ struct intent_set {
     pcre2_match_data *md;        /* scratch: one set is used by one thread */
     struct fuzzy_index *fuzzy;   /* owned by match.c */
     struct prefilter *prefilter; /* owned by match.c */
+    struct spell *spell;         /* owned by match.c: the catalogue's vocabulary */
     unsigned long limit_hits;    /* patterns that hit a limit (statistics) */
     /* owned by dialogue.c: word weights for the reply's language */
     struct lang_lexicon *lexicon;
 };
 
-/* match.c: builds/frees the fuzzy index and the literal prefilter of 'set'.
+/* match.c: builds/frees the fuzzy index, the literal prefilter and the
+ * spelling vocabulary of 'set'.
  * Return 0 or VIGIE_ENOMEM. */
 int match_index_build(struct intent_set *set);
 void match_index_free(struct intent_set *set);

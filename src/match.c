@@ -19,6 +19,7 @@
 #include "error.h"
 #include "intent_impl.h"
 #include "normalize.h"
+#include "spell.h"
 
 /* ------------------------------------------------------------------ */
 /* Literal extraction                                                  */
@@ -468,6 +469,9 @@ struct pf_post {
     uint8_t bit; /* the requirement set it satisfies */
 };
 
+struct word_index;
+static void word_index_free(struct word_index *wx);
+
 struct prefilter {
     uint32_t nb;     /* buckets, a power of two */
     uint32_t *start; /* nb + 1 offsets into 'lit' */
@@ -484,6 +488,7 @@ struct prefilter {
     uint32_t gen;
     uint32_t *cand;
     uint32_t *matched;
+    struct word_index *words; /* owned; built after the prefilter */
 };
 
 static uint32_t pf_hash(const unsigned char *s, size_t n)
@@ -516,6 +521,7 @@ static void prefilter_free(struct prefilter *pf)
     alloc_free(pf->full);
     alloc_free(pf->cand);
     alloc_free(pf->matched);
+    word_index_free(pf->words);
     alloc_free(pf);
 }
 
@@ -678,6 +684,615 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
 }
 
 /* ------------------------------------------------------------------ */
+/* Word alternatives                                                   */
+/* ------------------------------------------------------------------ */
+
+/* Most of the catalogue's pcre2 time went to parts like
+ * \b(?:journal|article|...sixty words...)\b, searched at every word of the
+ * key. Such a part is a finite list of literals that must start at a word
+ * start; on a key made only of [a-z0-9' ] (pcre2's \w there is [a-z0-9]),
+ * whether and where it matches can be read from one walk over the key's
+ * words with a hash table holding the literals of every part at once. The
+ * literals keep pcre2's order of trying (greedy optionals first, alternatives
+ * left to right), so the leftmost match and its length are pcre2's too. */
+
+#define WA_MAX_LITS 512
+#define WA_MAX_LEN  64
+
+struct wa_item {
+    char s[WA_MAX_LEN];
+    unsigned char len;
+    unsigned char end; /* enum word_end */
+};
+
+struct wa_list {
+    struct wa_item *v;
+    size_t n;
+};
+
+struct wa_parser {
+    const char *s;
+    size_t i, n;
+    int fail;
+};
+
+static int wa_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* a = a x b (every item of a followed by every item of b, a's order
+ * outermost, as backtracking tries them). */
+static void wa_product(struct wa_parser *p, struct wa_list *a, const struct wa_list *b)
+{
+    struct wa_list r;
+    size_t i, j;
+
+    if (p->fail)
+        return;
+    if (a->n * b->n > WA_MAX_LITS) {
+        p->fail = 1;
+        return;
+    }
+    r.n = 0;
+    r.v = alloc_malloc((a->n * b->n > 0 ? a->n * b->n : 1) * sizeof(*r.v));
+    if (!r.v) {
+        p->fail = 2;
+        return;
+    }
+    for (i = 0; i < a->n; i++)
+        for (j = 0; j < b->n; j++) {
+            struct wa_item *o = &r.v[r.n++];
+            /* nothing may follow \w* */
+            if ((a->v[i].end == WORD_END_REST_OF_WORD && b->v[j].len > 0) ||
+                a->v[i].len + b->v[j].len > WA_MAX_LEN) {
+                p->fail = 1;
+                alloc_free(r.v);
+                return;
+            }
+            *o = a->v[i];
+            memcpy(o->s + o->len, b->v[j].s, b->v[j].len);
+            o->len = (unsigned char)(o->len + b->v[j].len);
+            if (b->v[j].end == WORD_END_REST_OF_WORD)
+                o->end = WORD_END_REST_OF_WORD;
+        }
+    alloc_free(a->v);
+    *a = r;
+}
+
+static int wa_single(struct wa_list *l, const char *s, size_t n, int end)
+{
+    l->v = alloc_calloc(1, sizeof(*l->v));
+    if (!l->v)
+        return -1;
+    memcpy(l->v[0].s, s, n);
+    l->v[0].len = (unsigned char)n;
+    l->v[0].end = (unsigned char)end;
+    l->n = 1;
+    return 0;
+}
+
+static int wa_add_empty(struct wa_parser *p, struct wa_list *l)
+{
+    struct wa_item *v;
+
+    if (l->n + 1 > WA_MAX_LITS) {
+        p->fail = 1;
+        return -1;
+    }
+    v = alloc_realloc(l->v, (l->n + 1) * sizeof(*v));
+    if (!v) {
+        p->fail = 2;
+        return -1;
+    }
+    memset(&v[l->n], 0, sizeof(*v));
+    l->v = v;
+    l->n++;
+    return 0;
+}
+
+/* A quantifier other than a plain greedy '?' at p->i: not our form. */
+static int wa_bad_quant(const struct wa_parser *p)
+{
+    char c = p->i < p->n ? p->s[p->i] : '\0';
+    char d = p->i + 1 < p->n ? p->s[p->i + 1] : '\0';
+
+    return c == '*' || c == '+' || c == '{' || (c == '?' && (d == '?' || d == '+'));
+}
+
+/* A class of ASCII letters and digits ([sz], [1-5], \d: on an ASCII key,
+ * \d is [0-9]) read as the alternatives of its characters, in byte order
+ * (a class tries no order: one character matches or none). */
+static int wa_class(struct wa_parser *p, struct wa_list *out)
+{
+    const char *s = p->s;
+    char set[256] = {0};
+    int c, n = 0;
+
+    if (s[p->i] == '\\') {
+        p->i += 2;
+        for (c = '0'; c <= '9'; c++)
+            set[c] = 1;
+    } else {
+        p->i++;
+        while (p->i < p->n && s[p->i] != ']') {
+            unsigned char lo = (unsigned char)s[p->i], hi = lo;
+            if (!wa_alnum(lo)) {
+                p->fail = 1;
+                return -1;
+            }
+            if (p->i + 2 < p->n && s[p->i + 1] == '-' && s[p->i + 2] != ']') {
+                hi = (unsigned char)s[p->i + 2];
+                if (!wa_alnum(hi) || hi < lo) {
+                    p->fail = 1;
+                    return -1;
+                }
+                p->i += 2;
+            }
+            for (c = lo; c <= hi; c++)
+                set[c] = 1;
+            p->i++;
+        }
+        if (p->i >= p->n) {
+            p->fail = 1;
+            return -1;
+        }
+        p->i++;
+    }
+    out->v = alloc_calloc(40, sizeof(*out->v));
+    if (!out->v) {
+        p->fail = 2;
+        return -1;
+    }
+    for (c = 0; c < 256; c++)
+        if (set[c]) {
+            if (n == 40) {
+                p->fail = 1;
+                alloc_free(out->v);
+                out->v = NULL;
+                return -1;
+            }
+            out->v[n].s[0] = (char)c;
+            out->v[n++].len = 1;
+        }
+    out->n = (size_t)n;
+    if (n == 0) {
+        p->fail = 1;
+        alloc_free(out->v);
+        out->v = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void wa_alt(struct wa_parser *p, struct wa_list *out, int depth);
+
+static void wa_seq(struct wa_parser *p, struct wa_list *out, int depth)
+{
+    const char *s = p->s;
+
+    out->v = NULL;
+    out->n = 0;
+    if (wa_single(out, "", 0, WORD_END_BOUNDARY) < 0) {
+        p->fail = 2;
+        return;
+    }
+    while (!p->fail && p->i < p->n && s[p->i] != '|' && s[p->i] != ')') {
+        struct wa_list atom = {0};
+        char c = s[p->i];
+
+        if (c == '\\' && p->i + 1 < p->n && s[p->i + 1] == 'b' && p->i + 2 == p->n)
+            break; /* the final \b: the caller's */
+        if (c == '\\' && p->i + 2 < p->n && s[p->i + 1] == 'w' && s[p->i + 2] == '*') {
+            p->i += 3;
+            if (p->i < p->n && s[p->i] != '|' && s[p->i] != ')' &&
+                !(s[p->i] == '\\' && p->i + 2 == p->n && s[p->i + 1] == 'b')) {
+                p->fail = 1;
+                break;
+            }
+            if (wa_single(&atom, "", 0, WORD_END_REST_OF_WORD) < 0) {
+                p->fail = 2;
+                break;
+            }
+        } else if (c == '(') {
+            if (depth > 8 || p->i + 2 >= p->n || s[p->i + 1] != '?' ||
+                s[p->i + 2] != ':') {
+                p->fail = 1;
+                break;
+            }
+            p->i += 3;
+            wa_alt(p, &atom, depth + 1);
+            if (p->fail || p->i >= p->n || s[p->i] != ')') {
+                p->fail = p->fail ? p->fail : 1;
+                alloc_free(atom.v);
+                break;
+            }
+            p->i++;
+        } else if (c == '[' || (c == '\\' && p->i + 1 < p->n && s[p->i + 1] == 'd')) {
+            if (wa_class(p, &atom) < 0)
+                break;
+        } else {
+            char lit = c;
+            if (c == '\\' && p->i + 1 < p->n && s[p->i + 1] == 's') {
+                lit = ' '; /* a key's only white space */
+                p->i++;
+            } else if (!wa_alnum((unsigned char)c) && c != ' ' && c != '\'') {
+                p->fail = 1;
+                break;
+            }
+            p->i++;
+            if (wa_single(&atom, &lit, 1, WORD_END_BOUNDARY) < 0) {
+                p->fail = 2;
+                break;
+            }
+        }
+        if (wa_bad_quant(p)) {
+            p->fail = 1;
+        } else if (p->i < p->n && s[p->i] == '?') {
+            p->i++;
+            wa_add_empty(p, &atom); /* greedy: with it first */
+        }
+        wa_product(p, out, &atom);
+        alloc_free(atom.v);
+    }
+}
+
+static void wa_alt(struct wa_parser *p, struct wa_list *out, int depth)
+{
+    wa_seq(p, out, depth);
+    while (!p->fail && p->i < p->n && p->s[p->i] == '|') {
+        struct wa_list b;
+        struct wa_item *v;
+        p->i++;
+        wa_seq(p, &b, depth);
+        if (p->fail) {
+            alloc_free(b.v);
+            break;
+        }
+        if (out->n + b.n > WA_MAX_LITS) {
+            p->fail = 1;
+            alloc_free(b.v);
+            break;
+        }
+        v = alloc_realloc(out->v, (out->n + b.n) * sizeof(*v));
+        if (!v) {
+            p->fail = 2;
+            alloc_free(b.v);
+            break;
+        }
+        memcpy(v + out->n, b.v, b.n * sizeof(*v));
+        out->v = v;
+        out->n += b.n;
+        alloc_free(b.v);
+    }
+}
+
+void match_word_alts_free(struct word_alts *wa)
+{
+    size_t k;
+
+    for (k = 0; k < wa->n; k++)
+        alloc_free(wa->lits[k]);
+    alloc_free(wa->lits);
+    alloc_free(wa->end);
+    memset(wa, 0, sizeof(*wa));
+    wa->id = -1;
+}
+
+int match_word_alts(const char *src, size_t n, struct word_alts *out)
+{
+    struct wa_parser p = {.s = src, .i = 2, .n = n};
+    struct wa_list l = {0};
+    int boundary = 0;
+    size_t k;
+
+    memset(out, 0, sizeof(*out));
+    out->id = -1;
+    /* \b, alternatives, and an optional final \b: nothing else. */
+    if (n < 3 || src[0] != '\\' || src[1] != 'b')
+        return 0;
+    wa_alt(&p, &l, 0);
+    if (!p.fail && p.i + 2 == n && src[p.i] == '\\' && src[p.i + 1] == 'b') {
+        boundary = 1;
+        p.i += 2;
+    }
+    if (p.fail || p.i != n) {
+        alloc_free(l.v);
+        return p.fail == 2 ? VIGIE_ENOMEM : 0;
+    }
+    /* Every literal must start and end with a word character, so that \b
+     * means "at a word start / end" and the walk over words sees it. */
+    for (k = 0; k < l.n; k++)
+        if (l.v[k].len == 0 || !wa_alnum((unsigned char)l.v[k].s[0]) ||
+            !wa_alnum((unsigned char)l.v[k].s[l.v[k].len - 1])) {
+            alloc_free(l.v);
+            return 0;
+        }
+    out->lits = alloc_calloc(l.n, sizeof(*out->lits));
+    out->end = alloc_calloc(l.n, sizeof(*out->end));
+    if (!out->lits || !out->end)
+        goto oom;
+    for (k = 0; k < l.n; k++) {
+        out->lits[k] = alloc_strndup(l.v[k].s, l.v[k].len);
+        if (!out->lits[k])
+            goto oom;
+        out->n = k + 1;
+        out->end[k] = l.v[k].end == WORD_END_REST_OF_WORD ? WORD_END_REST_OF_WORD
+                      : boundary                          ? WORD_END_BOUNDARY
+                                                          : WORD_END_ANY;
+    }
+    alloc_free(l.v);
+    return 0;
+oom:
+    alloc_free(l.v);
+    match_word_alts_free(out);
+    return VIGIE_ENOMEM;
+}
+
+/* The literals of every struct word_alts of the set, by hash of the whole
+ * literal; each with the parts it belongs to and its rank there. */
+struct wx_entry {
+    uint32_t hash;
+    uint8_t len, end;
+    const char *lit; /* borrowed from the pattern */
+    uint32_t post, n_post;
+};
+
+struct wx_post {
+    uint32_t part;  /* word_alts id */
+    uint32_t order; /* rank of the literal in that part */
+};
+
+struct word_index {
+    uint32_t nb; /* buckets, a power of two */
+    uint32_t *start;
+    struct wx_entry *ent;
+    struct wx_post *post;
+    size_t n_parts;
+    unsigned max_len;
+    uint8_t at_end[WA_MAX_LEN + 1]; /* lengths of WORD_END_BOUNDARY literals */
+    uint8_t inside[WA_MAX_LEN + 1]; /* lengths of the other literals */
+    /* one bit per hash (low bits): most probes of a key's words find
+     * nothing, and this 8 KiB filter answers them without touching the
+     * table, which does not stay in cache */
+    uint64_t bloom[1024];
+    /* scratch: the leftmost match of each part on the current key */
+    uint32_t gen;
+    uint32_t *stamp, *pos, *order, *span;
+};
+
+static uint32_t wx_step(uint32_t h, unsigned char c)
+{
+    return (h ^ c) * 16777619u;
+}
+
+static uint32_t wx_bucket(const struct word_index *wx, uint32_t h)
+{
+    return (h ^ (h >> 15)) & (wx->nb - 1);
+}
+
+static void word_index_free(struct word_index *wx)
+{
+    if (!wx)
+        return;
+    alloc_free(wx->start);
+    alloc_free(wx->ent);
+    alloc_free(wx->post);
+    alloc_free(wx->stamp);
+    alloc_free(wx->pos);
+    alloc_free(wx->order);
+    alloc_free(wx->span);
+    alloc_free(wx);
+}
+
+struct wx_tmp {
+    const char *lit;
+    uint8_t end;
+    uint32_t part, order;
+};
+
+static int wx_tmp_cmp(const void *a, const void *b)
+{
+    const struct wx_tmp *x = a, *y = b;
+    int c = strcmp(x->lit, y->lit);
+
+    if (c)
+        return c;
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void wx_collect(struct word_alts *wa, struct wx_tmp *all, size_t *n_all,
+                       size_t *n_parts)
+{
+    size_t k;
+
+    if (wa->n == 0)
+        return;
+    wa->id = (long)*n_parts;
+    for (k = 0; k < wa->n; k++) {
+        struct wx_tmp *t = &all[(*n_all)++];
+        t->lit = wa->lits[k];
+        t->end = wa->end[k];
+        t->part = (uint32_t)*n_parts;
+        t->order = (uint32_t)k;
+    }
+    (*n_parts)++;
+}
+
+static struct word_index *word_index_build(struct intent_set *set)
+{
+    struct word_index *wx = alloc_calloc(1, sizeof(*wx));
+    struct wx_tmp *all = NULL;
+    size_t i, k, n_all = 0, n_ent = 0, n_parts = 0, np;
+    uint32_t b, *fill = NULL;
+
+    if (!wx)
+        return NULL;
+    for (i = 0; i < set->n_patterns; i++) {
+        n_all += set->patterns[i].words.n;
+        for (k = 0; k < set->patterns[i].n_parts; k++)
+            n_all += set->patterns[i].parts[k].words.n;
+    }
+    all = alloc_calloc(n_all ? n_all : 1, sizeof(*all));
+    if (!all)
+        goto fail;
+    n_all = 0;
+    for (i = 0; i < set->n_patterns; i++) {
+        struct pattern *p = &set->patterns[i];
+        wx_collect(&p->words, all, &n_all, &n_parts);
+        for (k = 0; k < p->n_parts; k++)
+            wx_collect(&p->parts[k].words, all, &n_all, &n_parts);
+    }
+    qsort(all, n_all, sizeof(*all), wx_tmp_cmp);
+    np = n_parts ? n_parts : 1;
+    wx->n_parts = n_parts;
+    wx->ent = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->ent));
+    wx->post = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->post));
+    wx->stamp = alloc_calloc(np, sizeof(*wx->stamp));
+    wx->pos = alloc_calloc(np, sizeof(*wx->pos));
+    wx->order = alloc_calloc(np, sizeof(*wx->order));
+    wx->span = alloc_calloc(np, sizeof(*wx->span));
+    if (!wx->ent || !wx->post || !wx->stamp || !wx->pos || !wx->order || !wx->span)
+        goto fail;
+    /* Distinct (literal, end) pairs, each with its postings. */
+    for (i = 0; i < n_all; i++) {
+        if (n_ent == 0 || strcmp(wx->ent[n_ent - 1].lit, all[i].lit) != 0 ||
+            wx->ent[n_ent - 1].end != all[i].end) {
+            struct wx_entry *e = &wx->ent[n_ent++];
+            size_t len = strlen(all[i].lit);
+            uint32_t h = 2166136261u;
+            for (k = 0; k < len; k++)
+                h = wx_step(h, (unsigned char)all[i].lit[k]);
+            e->hash = h;
+            e->len = (uint8_t)len;
+            e->end = all[i].end;
+            e->lit = all[i].lit;
+            e->post = (uint32_t)i;
+            if (len > wx->max_len)
+                wx->max_len = (unsigned)len;
+            if (all[i].end == WORD_END_BOUNDARY)
+                wx->at_end[len] = 1;
+            else
+                wx->inside[len] = 1;
+        }
+        wx->bloom[(wx->ent[n_ent - 1].hash >> 6) & 1023] |=
+            1ull << (wx->ent[n_ent - 1].hash & 63);
+        wx->ent[n_ent - 1].n_post++;
+        wx->post[i].part = all[i].part;
+        wx->post[i].order = all[i].order;
+    }
+    /* Bucket the entries (sorted by bucket, so a probe scans a short run). */
+    wx->nb = 256;
+    while (wx->nb < n_ent * 2)
+        wx->nb *= 2;
+    wx->start = alloc_calloc(wx->nb + 1, sizeof(*wx->start));
+    fill = alloc_calloc(wx->nb, sizeof(*fill));
+    if (!wx->start || !fill)
+        goto fail;
+    {
+        struct wx_entry *sorted = alloc_calloc(n_ent ? n_ent : 1, sizeof(*sorted));
+        if (!sorted)
+            goto fail;
+        for (i = 0; i < n_ent; i++)
+            wx->start[wx_bucket(wx, wx->ent[i].hash) + 1]++;
+        for (b = 0; b < wx->nb; b++)
+            wx->start[b + 1] += wx->start[b];
+        for (i = 0; i < n_ent; i++) {
+            b = wx_bucket(wx, wx->ent[i].hash);
+            sorted[wx->start[b] + fill[b]++] = wx->ent[i];
+        }
+        alloc_free(wx->ent);
+        wx->ent = sorted;
+    }
+    alloc_free(fill);
+    alloc_free(all);
+    return wx;
+fail:
+    alloc_free(fill);
+    alloc_free(all);
+    word_index_free(wx);
+    return NULL;
+}
+
+/* Records the literal of 'e' found at key[i] ('span' bytes) for its parts:
+ * a part keeps its leftmost match, and there its first literal. */
+static void wx_hit(struct word_index *wx, const struct wx_entry *e, size_t i, size_t span)
+{
+    uint32_t q;
+
+    for (q = e->post; q < e->post + e->n_post; q++) {
+        const struct wx_post *pp = &wx->post[q];
+        if (wx->stamp[pp->part] == wx->gen &&
+            (wx->pos[pp->part] < i || wx->order[pp->part] <= pp->order))
+            continue;
+        wx->stamp[pp->part] = wx->gen;
+        wx->pos[pp->part] = (uint32_t)i;
+        wx->order[pp->part] = pp->order;
+        wx->span[pp->part] = (uint32_t)span;
+    }
+}
+
+/* Finds the leftmost match of every word part in 'key'. Returns 0 when the
+ * key has a byte other than [a-z0-9' ] (then pcre2 decides every part). */
+static int word_index_run(struct word_index *wx, const char *key, size_t len)
+{
+    const unsigned char *k = (const unsigned char *)key;
+    size_t i, L;
+
+    for (i = 0; i < len; i++)
+        if (!wa_alnum(k[i]) && k[i] != ' ' && k[i] != '\'')
+            return 0;
+    if (++wx->gen == 0) {
+        memset(wx->stamp, 0, sizeof(*wx->stamp) * (wx->n_parts ? wx->n_parts : 1));
+        wx->gen = 1;
+    }
+    for (i = 0; i < len; i++) {
+        uint32_t h = 2166136261u;
+        size_t max;
+        if (!wa_alnum(k[i]) || (i > 0 && wa_alnum(k[i - 1])))
+            continue; /* not a word start */
+        max = len - i < wx->max_len ? len - i : wx->max_len;
+        for (L = 1; L <= max; L++) {
+            int at_end = i + L == len || !wa_alnum(k[i + L]);
+            uint32_t b, j;
+            h = wx_step(h, k[i + L - 1]);
+            if (!wa_alnum(k[i + L - 1]) || !((at_end && wx->at_end[L]) || wx->inside[L]))
+                continue;
+            if (!(wx->bloom[(h >> 6) & 1023] & (1ull << (h & 63))))
+                continue;
+            b = wx_bucket(wx, h);
+            for (j = wx->start[b]; j < wx->start[b + 1]; j++) {
+                const struct wx_entry *e = &wx->ent[j];
+                size_t span = L;
+                if (e->hash != h || e->len != L || memcmp(e->lit, k + i, L) != 0)
+                    continue;
+                if (e->end == WORD_END_BOUNDARY && !at_end)
+                    continue;
+                if (e->end == WORD_END_REST_OF_WORD)
+                    while (i + span < len && wa_alnum(k[i + span]))
+                        span++;
+                wx_hit(wx, e, i, span);
+            }
+        }
+    }
+    return 1;
+}
+
+/* The result of word part 'id' on the last key given to word_index_run():
+ * 1 and its span when it matched, else 0. */
+static int word_index_get(const struct word_index *wx, long id, size_t *span)
+{
+    if (wx->stamp[id] != wx->gen)
+        return 0;
+    *span = wx->span[id];
+    return 1;
+}
+
+/* ------------------------------------------------------------------ */
 /* Pattern stage                                                       */
 /* ------------------------------------------------------------------ */
 
@@ -691,51 +1306,78 @@ static void result_init(const struct intent_set *set, struct match_result *out)
     out->fuzzy_lang = LANG_NONE;
 }
 
-/* Runs one pattern on the key: 1 and its span when it matches, 0 when not,
- * a negative pcre2 error (a limit) otherwise. */
-static int pattern_exec(const struct intent_set *set, const struct pattern *p,
-                        const char *key, size_t len, size_t *span)
+/* One pcre2 search: 1 and the matched length, 0 (no match) or a negative
+ * pcre2 error (a limit). */
+static int pcre_exec(const struct intent_set *set, const pcre2_code *code,
+                     const char *key, size_t len, size_t *span)
 {
     PCRE2_SIZE *ov;
-    unsigned k;
     int rc;
 
     /* The key comes from norm_text(), which only writes valid UTF-8:
      * skipping pcre2's own check saves a pass per pattern. */
+    rc = pcre2_match(code, (PCRE2_SPTR)key, len, 0, PCRE2_NO_UTF_CHECK, set->md,
+                     set->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    if (rc < 0)
+        return rc;
+    ov = pcre2_get_ovector_pointer(set->md);
+    *span = ov[1] - ov[0];
+    return 1;
+}
+
+/* Runs one part (or a whole pattern: 'code', 'words'): from the word index
+ * when it read the key ('words_ok') and the part is word alternatives,
+ * else with pcre2. */
+static int part_exec(const struct intent_set *set, const pcre2_code *code,
+                     const struct word_alts *words, int words_ok, const char *key,
+                     size_t len, size_t *span)
+{
+    if (words_ok && words->n > 0)
+        return word_index_get(set->prefilter->words, words->id, span);
+    return pcre_exec(set, code, key, len, span);
+}
+
+/* Runs one pattern on the key: 1 and its span when it matches, 0 when not,
+ * a negative pcre2 error (a limit) otherwise. */
+static int pattern_exec(const struct intent_set *set, const struct pattern *p,
+                        const char *key, size_t len, int words_ok, size_t *span)
+{
+    size_t part_span = 0;
+    unsigned k;
+    int rc, pass;
+
     if (p->n_parts == 0) {
-        rc = pcre2_match(p->code, (PCRE2_SPTR)key, len, 0, PCRE2_NO_UTF_CHECK, set->md,
-                         set->mctx);
-        if (rc == PCRE2_ERROR_NOMATCH)
-            return 0;
-        if (rc < 0)
-            return rc;
-        ov = pcre2_get_ovector_pointer(set->md);
-        *span = ov[1] > ov[0] ? ov[1] - ov[0] : p->weight;
-        return 1;
+        rc = part_exec(set, p->code, &p->words, words_ok, key, len, span);
+        if (rc == 1 && *span == 0)
+            *span = p->weight;
+        return rc;
     }
     /* Split lookaheads: positive parts first (the cheap way out), then the
-     * negative ones; the span is what the positive parts matched. */
+     * negative ones; the span is what the positive parts matched. Parts the
+     * word index decided come first in each group: they cost nothing. */
     *span = 0;
-    for (k = 0; k < p->n_parts; k++) {
-        if (p->parts[k].negative)
-            continue;
-        rc = pcre2_match(p->parts[k].code, (PCRE2_SPTR)key, len, 0, PCRE2_NO_UTF_CHECK,
-                         set->md, set->mctx);
-        if (rc == PCRE2_ERROR_NOMATCH)
-            return 0;
-        if (rc < 0)
-            return rc;
-        ov = pcre2_get_ovector_pointer(set->md);
-        *span += ov[1] - ov[0];
+    for (pass = 0; pass < 4; pass++) {
+        int negative = pass >= 2, by_words = (pass & 1) == 0;
+        for (k = 0; k < p->n_parts; k++) {
+            const struct pattern_part *pt = &p->parts[k];
+            if (pt->negative != negative || (words_ok && pt->words.n > 0) != by_words)
+                continue;
+            rc = part_exec(set, pt->code, &pt->words, words_ok, key, len, &part_span);
+            if (rc < 0)
+                return rc;
+            if (rc != !negative)
+                return 0;
+            if (!negative)
+                *span += part_span;
+        }
     }
-    for (k = 0; k < p->n_parts; k++) {
-        if (!p->parts[k].negative)
-            continue;
-        rc = pcre2_match(p->parts[k].code, (PCRE2_SPTR)key, len, 0, PCRE2_NO_UTF_CHECK,
-                         set->md, set->mctx);
-        if (rc >= 0)
-            return 0;
-        if (rc != PCRE2_ERROR_NOMATCH)
+    if (p->whole_span) {
+        /* The parts agree that it matches: the whole pattern gives the
+         * span it always had. */
+        rc = pcre_exec(set, p->code, key, len, span);
+        if (rc <= 0)
             return rc;
     }
     if (*span == 0)
@@ -743,8 +1385,11 @@ static int pattern_exec(const struct intent_set *set, const struct pattern *p,
     return 1;
 }
 
+/* Stage 1 over the candidate patterns; patterns of intent 'skip' (or -1)
+ * are ignored. */
 static int run_patterns(const struct intent_set *set, const char *key, size_t len,
-                        const uint32_t *cand, size_t n_cand, struct match_result *out)
+                        const uint32_t *cand, size_t n_cand, int words_ok, long skip,
+                        struct match_result *out)
 {
     struct intent_set *mset = (struct intent_set *)set; /* statistics and scratch only */
     long best = -1;
@@ -755,13 +1400,15 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
 
     for (i = 0; i < n_cand; i++) {
         const struct pattern *p = &set->patterns[cand ? cand[i] : i];
-        size_t span;
+        size_t span = 0;
         int rc;
 
         if (best >= 0 && p->priority < best_prio)
             break; /* sorted by priority: nothing below can win */
+        if (p->intent == skip)
+            continue;
         out->n_tried++;
-        rc = pattern_exec(set, p, key, len, &span);
+        rc = pattern_exec(set, p, key, len, words_ok, &span);
         if (rc == 0)
             continue;
         if (rc < 0) {
@@ -1176,44 +1823,187 @@ static void fuzzy_run(const struct intent_set *set, const char *key, size_t len,
 /* Entry points                                                        */
 /* ------------------------------------------------------------------ */
 
+/* The spelling vocabulary: the folded words of every example and
+ * counter-example (each occurrence counts), and the words of the literals
+ * the prefilter and the word index already extracted from the patterns
+ * (known, without frequency). */
+static int spell_add_list(struct spell *sp, const struct intent_list *list)
+{
+    char stack_key[512];
+    size_t i;
+
+    for (i = 0; i < list->n; i++) {
+        const char *s = list->items[i].text;
+        size_t n = strlen(s), klen;
+        char *key = stack_key;
+        int rc;
+        if (n + 1 > sizeof(stack_key)) {
+            key = alloc_malloc(n + 1);
+            if (!key)
+                return VIGIE_ENOMEM;
+        }
+        rc = norm_text(s, n, key, n + 1, &klen);
+        if (rc == 0)
+            rc = spell_add_text(sp, key, klen, 1);
+        if (key != stack_key)
+            alloc_free(key);
+        if (rc == VIGIE_ENOMEM)
+            return rc;
+    }
+    return 0;
+}
+
+static int spell_add_words(struct spell *sp, const struct word_alts *wa)
+{
+    size_t k;
+
+    for (k = 0; k < wa->n; k++)
+        if (spell_add_text(sp, wa->lits[k], strlen(wa->lits[k]), 0) < 0)
+            return VIGIE_ENOMEM;
+    return 0;
+}
+
+static struct spell *spell_build(const struct intent_set *set)
+{
+    struct spell *sp = spell_new();
+    size_t i, k;
+    int l;
+
+    if (!sp)
+        return NULL;
+    for (i = 0; i < set->n_intents; i++)
+        for (l = 0; l < LANG_COUNT; l++)
+            if (spell_add_list(sp, &set->intents[i].examples[l]) < 0 ||
+                spell_add_list(sp, &set->intents[i].counters[l]) < 0)
+                goto fail;
+    for (i = 0; i < set->n_patterns; i++) {
+        const struct pattern *p = &set->patterns[i];
+        for (k = 0; k < p->req.n; k++)
+            if (spell_add_text(sp, p->req.lits[k], strlen(p->req.lits[k]), 0) < 0)
+                goto fail;
+        if (spell_add_words(sp, &p->words) < 0)
+            goto fail;
+        for (k = 0; k < p->n_parts; k++)
+            if (spell_add_words(sp, &p->parts[k].words) < 0)
+                goto fail;
+    }
+    if (spell_finish(sp) < 0)
+        goto fail;
+    return sp;
+fail:
+    spell_free(sp);
+    return NULL;
+}
+
 int match_index_build(struct intent_set *set)
 {
     set->prefilter = prefilter_build(set);
     if (!set->prefilter)
         return VIGIE_ENOMEM;
+    set->prefilter->words = word_index_build(set);
+    if (!set->prefilter->words)
+        goto fail;
     set->fuzzy = fuzzy_build(set);
-    if (!set->fuzzy) {
-        prefilter_free(set->prefilter);
-        set->prefilter = NULL;
-        return VIGIE_ENOMEM;
-    }
+    if (!set->fuzzy)
+        goto fail;
+    set->spell = spell_build(set);
+    if (!set->spell)
+        goto fail;
     return 0;
+fail:
+    match_index_free(set);
+    return VIGIE_ENOMEM;
 }
 
 void match_index_free(struct intent_set *set)
 {
     prefilter_free(set->prefilter);
     fuzzy_free(set->fuzzy);
+    spell_free(set->spell);
     set->prefilter = NULL;
     set->fuzzy = NULL;
+    set->spell = NULL;
+}
+
+/* Stage 1 on the whole key: prefilter, word index, patterns. */
+static void stage_patterns(const struct intent_set *set, const char *key, size_t len,
+                           struct match_result *out)
+{
+    size_t n = prefilter_run(set->prefilter, key, len);
+
+    run_patterns(set, key, len, set->prefilter->cand, n,
+                 word_index_run(set->prefilter->words, key, len), -1, out);
+}
+
+/* Stage 1b: the patterns on the corrected key 'ck'. An emergency there
+ * stands only when the fuzzy stage on 'ck' also puts emergency first;
+ * otherwise the other intents decide. Returns 1 when a pattern matched
+ * ('out' filled), else 0. */
+static int stage_corrected(const struct intent_set *set, const char *ck, size_t clen,
+                           unsigned n_fixed, struct match_result *out)
+{
+    struct match_result c;
+    unsigned tried = out->n_tried;
+
+    result_init(set, &c);
+    stage_patterns(set, ck, clen, &c);
+    if (c.stage == MATCH_PATTERN && c.intent == set->emergency) {
+        struct match_result fz;
+        result_init(set, &fz);
+        fuzzy_run(set, ck, clen, -1, -1, -1, &fz);
+        if (fz.fuzzy_best != set->emergency) {
+            unsigned t = c.n_tried;
+            size_t n = prefilter_run(set->prefilter, ck, clen);
+            result_init(set, &c);
+            c.n_tried = t;
+            run_patterns(set, ck, clen, set->prefilter->cand, n,
+                         word_index_run(set->prefilter->words, ck, clen), set->emergency,
+                         &c);
+        }
+    }
+    if (c.stage != MATCH_PATTERN)
+        return 0;
+    c.limit_hit = c.limit_hit || out->limit_hit;
+    c.n_tried += tried;
+    c.stage = MATCH_CORRECTED;
+    c.n_corrected = n_fixed;
+    *out = c;
+    return 1;
 }
 
 int match_best_excluding(const struct intent_set *set, const char *key, size_t len,
                          long ex_intent, int ex_lang, long ex_index, int ex_counter,
                          struct match_result *out)
 {
-    size_t n;
+    char stack_key[512];
+    char *ck = stack_key;
+    size_t cap = len + 2 * SPELL_MAX_TOKENS + 1, clen = 0;
+    int n_fixed = 0;
 
     result_init(set, out);
     if (!set->prefilter)
         return VIGIE_EINVAL;
-    n = prefilter_run(set->prefilter, key, len);
-    run_patterns(set, key, len, set->prefilter->cand, n, out);
+    stage_patterns(set, key, len, out);
     if (out->stage == MATCH_PATTERN)
         return 0;
     if (ex_counter)
         ex_intent = -1;
-    fuzzy_run(set, key, len, ex_intent, ex_lang, ex_index, out);
+    if (set->spell) {
+        if (cap > sizeof(stack_key))
+            ck = alloc_malloc(cap);
+        if (ck)
+            n_fixed = spell_correct(set->spell, key, len, ck, cap, &clen);
+    }
+    if (n_fixed > 0) {
+        if (!stage_corrected(set, ck, clen, (unsigned)n_fixed, out)) {
+            fuzzy_run(set, ck, clen, ex_intent, ex_lang, ex_index, out);
+            out->n_corrected = (unsigned)n_fixed;
+        }
+    } else {
+        fuzzy_run(set, key, len, ex_intent, ex_lang, ex_index, out);
+    }
+    if (ck && ck != stack_key)
+        alloc_free(ck);
     return 0;
 }
 
@@ -1227,5 +2017,6 @@ int match_patterns_slow(const struct intent_set *set, const char *key, size_t le
                         struct match_result *out)
 {
     result_init(set, out);
-    return run_patterns(set, key, len, NULL, set->n_patterns, out);
+    /* pcre2 alone: the reference the fast path is tested against */
+    return run_patterns(set, key, len, NULL, set->n_patterns, 0, -1, out);
 }

@@ -5,10 +5,16 @@
  * runs under pcre2's match limits; among intents whose pattern matched, the
  * highest priority wins, then the longest matched span (a pattern made only
  * of lookaheads counts as long as the literals it requires), then load order.
- * Stage 2, when no pattern matched: a fuzzy nearest-neighbour search over the
+ * Stage 1b, when no pattern matched: the key's unknown words are corrected
+ * against the catalogue's vocabulary (spell.h) and stage 1 runs again on the
+ * corrected key. An emergency found only on the corrected key counts only
+ * when the fuzzy stage on that key also finds emergency the nearest intent
+ * (otherwise the corrected key's best other intent is used): a typo must not
+ * turn a question into an emergency on a single guessed word.
+ * Stage 2, when still no pattern matched: a fuzzy nearest-neighbour search over the
  * intents' examples (character trigrams and words, TF-IDF cosine) answers
  * only when confident; otherwise the result is "fallback" with the closest
- * intents as suggestions.
+ * intents as suggestions. It reads the corrected key when there is one.
  */
 #ifndef VIGIE_MATCH_H
 #define VIGIE_MATCH_H
@@ -21,7 +27,9 @@
 
 #define MATCH_MAX_CLOSE 3
 
-enum match_stage { MATCH_NONE, MATCH_PATTERN, MATCH_FUZZY };
+/* MATCH_CORRECTED: no pattern matched the key, but one matched it once
+ * its misspelt words were corrected against the catalogue's vocabulary. */
+enum match_stage { MATCH_NONE, MATCH_PATTERN, MATCH_FUZZY, MATCH_CORRECTED };
 
 struct match_result {
     long intent;                 /* chosen intent index (fallback when not understood) */
@@ -33,10 +41,11 @@ struct match_result {
     long close[MATCH_MAX_CLOSE]; /* closest other intents (for suggestions) */
     double close_score[MATCH_MAX_CLOSE];
     size_t n_close;
-    long fuzzy_best;     /* the fuzzy stage's nearest intent (answered or not), or -1 */
-    double fuzzy_margin; /* its lead over the next intent */
-    unsigned n_tried;    /* patterns that pcre2 actually ran (the rest were skipped) */
-    bool limit_hit;      /* some pattern hit a pcre2 limit on this key */
+    long fuzzy_best;      /* the fuzzy stage's nearest intent (answered or not), or -1 */
+    double fuzzy_margin;  /* its lead over the next intent */
+    unsigned n_tried;     /* patterns that pcre2 actually ran (the rest were skipped) */
+    bool limit_hit;       /* some pattern hit a pcre2 limit on this key */
+    unsigned n_corrected; /* words the spelling stage changed (0: key as typed) */
 };
 
 /* Matches 'key' ('len' bytes, already folded by norm_text(), so valid

@@ -86,8 +86,10 @@ struct session {
     const char *close_why; /* static reason text sent with close_code */
     struct qnode *q_head, *q_tail;
     unsigned q_len;
-    bool paused;   /* reading stopped until the queue drains */
-    double tokens; /* rate limit token bucket */
+    bool paused;          /* reading stopped until the queue drains */
+    uint64_t progress_ns; /* last reply written, or first one queued */
+    bool killed;          /* the sweep closed it */
+    double tokens;        /* rate limit token bucket */
     uint64_t refill_ns;
     unsigned strikes; /* messages refused in a row by the rate limit */
 };
@@ -120,11 +122,13 @@ struct server {
     uint64_t next_id;
     struct addr_entry *addr_buckets[WS_ADDR_BUCKETS];
     int sig_fd, ino_fd, ino_wd;
-    int listen_fd;           /* worker mode: our SO_REUSEPORT listener, else -1 */
-    bool own_metrics;        /* metrics allocated here (not shared by workers) */
+    int listen_fd;    /* worker mode: our SO_REUSEPORT listener, else -1 */
+    bool own_metrics; /* metrics allocated here (not shared by workers) */
     lws_sorted_usec_list_t debounce_sul;
     lws_sorted_usec_list_t shutdown_sul;
     lws_sorted_usec_list_t stop_sul;
+    lws_sorted_usec_list_t sweep_sul; /* closes sessions paused for too long */
+
     bool stopping;
     volatile int interrupted;
     struct reload_state rl;
@@ -220,6 +224,44 @@ static void ws_queue_free(struct session *s)
     s->q_len = 0;
 }
 
+/* Once a second: closes sessions whose replies have not moved for the
+ * handshake timeout (a client that stopped reading). lws's per-connection
+ * timeout is not enough: while output is pending lws stops reading and
+ * nothing else would ever end the connection. */
+static void ws_sweep_cb(lws_sorted_usec_list_t *sul)
+{
+    struct server *srv = lws_container_of(sul, struct server, sweep_sul);
+    uint64_t limit = (uint64_t)srv->cfg->handshake_timeout * 1000000000u,
+             now = ws_now_ns();
+
+    for (struct session *s = srv->sessions; s; s = s->next) {
+        if ((s->q_head || lws_partial_buffered(s->wsi)) && now - s->progress_ns > limit &&
+            !s->killed) {
+            s->killed = true;
+            metrics_add(srv->metrics, METRICS_CLOSED, "not_reading", NULL, 1);
+            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        }
+    }
+    lws_sul_schedule(srv->context, 0, &srv->sweep_sul, ws_sweep_cb, 1000 * 1000);
+}
+
+/* Stops reading a client whose replies pile up. */
+static void ws_pause(struct server *srv, struct session *s)
+{
+    (void)srv;
+    s->paused = true;
+    lws_rx_flow_control(s->wsi, 0);
+}
+
+static void ws_unpause(struct server *srv, struct session *s)
+{
+    (void)srv;
+    if (!s->paused)
+        return;
+    s->paused = false;
+    lws_rx_flow_control(s->wsi, 1);
+}
+
 /* Takes over 'b''s memory as a queued message. When WS_QUEUE_MAX replies
  * wait, reading from the client stops until half are written, and a client
  * that does not read them within the handshake timeout is closed. Returns 0,
@@ -234,15 +276,14 @@ static int ws_enqueue(struct server *srv, struct session *s, struct proto_buf *b
         metrics_add(srv->metrics, METRICS_CLOSED, "queue_full", NULL, 1);
         return -1;
     }
-    if (s->q_len + 1 >= WS_QUEUE_MAX && !s->paused && !s->close_code) {
-        s->paused = true;
-        lws_rx_flow_control(s->wsi, 0);
-        lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, srv->cfg->handshake_timeout);
-    }
+    if (s->q_len + 1 >= WS_QUEUE_MAX && !s->paused && !s->close_code)
+        ws_pause(srv, s);
     n = (struct qnode *)b->data;
     n->next = NULL;
     n->len = b->len;
     n->t0 = t0;
+    if (!s->q_head)
+        s->progress_ns = ws_now_ns();
     b->data = NULL;
     b->len = b->cap = 0;
     if (s->q_tail)
@@ -290,10 +331,7 @@ static void ws_close_later(struct server *srv, struct session *s, uint16_t code,
     metrics_add(srv->metrics, METRICS_CLOSED, metric, NULL, 1);
     /* Keep reading (and discarding): closing a socket with unread input
      * makes the kernel send a reset, which can destroy the close frame. */
-    if (s->paused) {
-        s->paused = false;
-        lws_rx_flow_control(s->wsi, 1);
-    }
+    ws_unpause(srv, s);
     lws_callback_on_writable(s->wsi);
 }
 
@@ -478,9 +516,7 @@ static int ws_receive(struct server *srv, struct session *s, struct lws *wsi,
     }
     if (!final)
         return 0;
-
-    if (!s->paused)
-        lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     if (s->rx_overflow) {
         ws_rx_reset(s);
         if (!ws_rate_ok(srv, s))
@@ -536,7 +572,10 @@ static const char *ws_filter(struct server *srv, struct lws *wsi, int *status)
     }
     if (!ws_origin_allowed(cfg, wsi))
         return "origin";
-    if (cfg->max_sessions > 0 && srv->n_sessions >= (unsigned)cfg->max_sessions) {
+    /* sessions_open is shared by every worker: the total limit is global. */
+    if (cfg->max_sessions > 0 &&
+        __atomic_load_n(&srv->metrics->sessions_open, __ATOMIC_RELAXED) >=
+            (uint64_t)cfg->max_sessions) {
         *status = HTTP_STATUS_SERVICE_UNAVAILABLE;
         return "max_sessions";
     }
@@ -611,7 +650,8 @@ static int ws_writeable(struct server *srv, struct session *s, struct lws *wsi)
     if (!n) {
         if (s->close_code) {
             lws_close_reason(wsi, (enum lws_close_status)s->close_code,
-                             (unsigned char *)(uintptr_t)s->close_why, strlen(s->close_why));
+                             (unsigned char *)(uintptr_t)s->close_why,
+                             strlen(s->close_why));
             return -1;
         }
         return 0;
@@ -621,6 +661,7 @@ static int ws_writeable(struct server *srv, struct session *s, struct lws *wsi)
         s->q_tail = NULL;
     s->q_len--;
     m = lws_write(wsi, (unsigned char *)n + WS_HEADROOM, n->len, LWS_WRITE_TEXT);
+    s->progress_ns = ws_now_ns();
     if (n->t0)
         metrics_observe_latency(srv->metrics, ws_now_ns() - n->t0);
     if (m < (int)n->len) {
@@ -628,14 +669,8 @@ static int ws_writeable(struct server *srv, struct session *s, struct lws *wsi)
         return -1;
     }
     free(n);
-    if (s->paused && s->q_len <= WS_QUEUE_MAX / 2 && !s->close_code) {
-        s->paused = false;
-        lws_rx_flow_control(wsi, 1);
-        if (s->rx || s->rx_overflow)
-            lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, srv->cfg->idle_timeout);
-        else
-            lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-    }
+    if (s->paused && s->q_len <= WS_QUEUE_MAX / 2 && !s->close_code)
+        ws_unpause(srv, s);
     if (s->q_head || s->close_code)
         lws_callback_on_writable(wsi);
     return 0;
@@ -1252,6 +1287,7 @@ int ws_server_serve(const struct config *cfg, struct intent_set *set, int listen
     if (listen_fd >= 0 && ws_adopt_fd(srv, listen_fd) != 0)
         goto fail;
     ws_watch_intents(srv);
+    lws_sul_schedule(srv->context, 0, &srv->sweep_sul, ws_sweep_cb, 1000 * 1000);
 
     LOG_INFO("server", "catalogue version=%s intents=%zu", intent_set_version(srv->set),
              intent_set_count(srv->set));

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -84,13 +85,16 @@ static pid_t ws_workers_spawn(const struct config *cfg, struct intent_set *set,
     if (pid != 0)
         return pid;
     /* The child: keep only its own listener; signals stay blocked and are
-     * read by the worker's own signalfd. */
+     * read by the worker's own signalfd. It stops if the parent dies. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() == 1)
+        _exit(0);
     for (int k = 0; k < n; k++)
         if (k != i)
             close(w[k].fd);
     close(sfd);
     {
-        char tag[8];
+        char tag[16];
         snprintf(tag, sizeof(tag), "w%d", i + 1);
         log_set_tag(tag);
     }
@@ -109,8 +113,8 @@ int ws_workers_run(const struct config *cfg, struct intent_set *set)
     memset(w, 0, sizeof(w));
     for (int i = 0; i < n; i++)
         w[i].fd = -1;
-    shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                  -1, 0);
+    shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) {
         LOG_ERROR("workers", "cannot share the metrics: %s", strerror(errno));
         intent_set_free(set);
@@ -198,7 +202,8 @@ int ws_workers_run(const struct config *cfg, struct intent_set *set)
                 }
                 if (stopping)
                     break;
-                LOG_ERROR("workers", "worker %d died (status %d): restarting", i + 1, status);
+                LOG_ERROR("workers", "worker %d died (status %d): restarting", i + 1,
+                          status);
                 w[i].pid = ws_workers_spawn(cfg, set, w, n, i, shared, sfd);
                 if (w[i].pid > 0)
                     alive++;

@@ -920,30 +920,36 @@ static void case_hostile(void)
 }
 
 /* A client that sends and never reads: the server stops reading it once its
- * reply queue is full, then closes it; others are served meanwhile. */
+ * reply queue is full and closes it (when replies stop moving for the
+ * handshake timeout, or at the latest by the idle timeout's missing pong);
+ * others are served meanwhile. */
 static void case_not_reading(void)
 {
     static const char msg[] = "{\"type\":\"message\",\"text\":\"hotline\"}";
     struct server_proc sp;
     int fd, small = 2048, status, sent = 0;
 
-    server_start(&sp, "--rate-limit", "0", "--handshake-timeout", "1", NULL);
+    server_start(&sp, "--rate-limit", "0", "--handshake-timeout", "1", "--idle-timeout",
+                 "4", NULL);
+    ws_client_rcvbuf = small;
     fd = ws_connect(sp.port, "/chat", "vigie.v1", NULL, &status);
+    ws_client_rcvbuf = 0;
     CHECK(fd >= 0, "connect");
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    /* Send until our own send buffer is full: the server stopped reading. */
-    for (int stalled = 0; stalled < 50 && sent < 1000000;) {
-        if (ws_send_frame(fd, WS_OP_TEXT, 1, msg, sizeof(msg) - 1) == 0) {
+    /* Send whole frames while the socket accepts them: once it stays full,
+     * the server has stopped reading us. */
+    for (int stalled = 0; stalled < 20 && sent < 1000000;) {
+        struct pollfd pfd = {fd, POLLOUT, 0};
+
+        if (poll(&pfd, 1, 50) == 1 && (pfd.revents & POLLOUT)) {
+            if (ws_send_frame(fd, WS_OP_TEXT, 1, msg, sizeof(msg) - 1) != 0)
+                break;
             sent++;
             stalled = 0;
         } else {
             stalled++;
-            pump_log(&sp, 20);
         }
     }
     normal_visitor(&sp);
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     CHECK(wait_eof(fd) == 0, "a client that never reads was never closed (%d sent)",
           sent);
     close(fd);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 int ws_client_timed_out;
+int ws_client_rcvbuf;
 
 int tcp_connect(int port)
 {
@@ -25,6 +26,11 @@ int tcp_connect(int port)
 
     if (fd < 0)
         return -1;
+    /* A receive buffer only stays small when it is set before connect():
+     * after it, loopback autotuning has already grown the window. */
+    if (ws_client_rcvbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &ws_client_rcvbuf,
+                   sizeof(ws_client_rcvbuf));
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);

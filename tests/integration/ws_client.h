@@ -24,6 +24,10 @@ enum ws_opcode {
 /* Set to 1 by a read that gave up waiting (as opposed to the peer closing). */
 extern int ws_client_timed_out;
 
+/* When > 0, the SO_RCVBUF of the sockets opened next (a client that reads
+ * slowly); 0 keeps the kernel's default. */
+extern int ws_client_rcvbuf;
+
 /* Opens a TCP connection to 127.0.0.1:'port'. Returns the fd or -1. */
 int tcp_connect(int port);
 

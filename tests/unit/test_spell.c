@@ -1,0 +1,202 @@
+/*
+ * test_spell.c - spelling correction: the vocabulary, the distance rules,
+ * the tie rules, and the matcher's use of it (stage 1b).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "error.h"
+#include "intent.h"
+#include "match.h"
+#include "normalize.h"
+#include "spell.h"
+
+static struct spell *vocab(void)
+{
+    static const char *const texts[] = {
+        "how many victims in canada",
+        "how many victims",
+        "the datajam winners",
+        "qui a gagne le datajam",
+        "la traite au canada",
+        "la traite des personnes",
+        "trafficking statistics",
+        "bat",
+        "cat",
+        "hat",
+        "abcd 2024",
+    };
+    struct spell *sp = spell_new();
+    size_t i;
+
+    assert_non_null(sp);
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        assert_int_equal(spell_add_text(sp, texts[i], strlen(texts[i]), 1), 0);
+    /* known from a pattern literal only: no frequency */
+    assert_int_equal(spell_add_text(sp, "tracking", 8, 0), 0);
+    assert_int_equal(spell_finish(sp), 0);
+    return sp;
+}
+
+static void expect(const struct spell *sp, const char *in, const char *want, int fixed)
+{
+    char out[256];
+    size_t n = 0;
+
+    assert_int_equal(spell_correct(sp, in, strlen(in), out, sizeof(out), &n), fixed);
+    assert_string_equal(out, want);
+    assert_int_equal(n, strlen(want));
+}
+
+static void test_vocabulary(void **state)
+{
+    struct spell *sp = vocab();
+
+    (void)state;
+    assert_true(spell_known(sp, "victims", 7));
+    assert_true(spell_known(sp, "tracking", 8));
+    assert_false(spell_known(sp, "victms", 6));
+    assert_int_equal(spell_freq(sp, "canada", 6), 2);
+    assert_int_equal(spell_freq(sp, "tracking", 8), 0);
+    assert_int_equal(spell_freq(sp, "2024", 4), 0); /* digits are not words */
+    spell_free(sp);
+}
+
+static void test_distance_one(void **state)
+{
+    struct spell *sp = vocab();
+
+    (void)state;
+    expect(sp, "how manny victms in canda", "how many victims in canada", 3);
+    expect(sp, "datajma", "datajam", 1);                        /* transposition */
+    expect(sp, "la trait au canada", "la traite au canada", 1); /* insertion */
+    expect(sp, "how many victims", "how many victims", 0);      /* all known */
+    spell_free(sp);
+}
+
+static void test_distance_two_only_when_long(void **state)
+{
+    struct spell *sp = vocab();
+
+    (void)state;
+    expect(sp, "trafikking", "trafficking", 1); /* 10 letters: distance 2 */
+    expect(sp, "vctms", "vctms", 0);            /* 5 letters: distance 1 only */
+    spell_free(sp);
+}
+
+static void test_refusals(void **state)
+{
+    struct spell *sp = vocab();
+
+    (void)state;
+    expect(sp, "bzt", "bzt", 0);                   /* shorter than SPELL_MIN_LEN */
+    expect(sp, "abce 2025", "abcd 2025", 1);       /* the number stays */
+    expect(sp, "abcd2", "abcd2", 0);               /* a word with a digit stays */
+    expect(sp, "well", "well", 0);                 /* an everyday word stays */
+    expect(sp, "d\xc3\xa9jam", "d\xc3\xa9jam", 0); /* only a-z words change */
+    expect(sp, "l'datajma", "l'datajam", 1);       /* apostrophes separate words */
+    spell_free(sp);
+}
+
+static void test_ties(void **state)
+{
+    struct spell *sp = spell_new();
+
+    (void)state;
+    assert_non_null(sp);
+    /* "cart" is one edit from both; "care" twice as frequent wins */
+    assert_int_equal(spell_add_text(sp, "care care card", 14, 1), 0);
+    assert_int_equal(spell_add_text(sp, "mile male", 9, 1), 0);
+    assert_int_equal(spell_finish(sp), 0);
+    expect(sp, "cart", "care", 1);
+    /* "mole": "mile" and "male" equally frequent: ambiguous, left alone */
+    expect(sp, "mole", "mole", 0);
+    spell_free(sp);
+}
+
+static void test_capacity(void **state)
+{
+    struct spell *sp = vocab();
+    char out[8];
+    size_t n;
+
+    (void)state;
+    assert_int_equal(spell_correct(sp, "datajma", 7, out, 7, &n), VIGIE_ETOOLONG);
+    /* the corrected word would not fit: left as typed */
+    assert_int_equal(spell_correct(sp, "trait", 5, out, 6, &n), 0);
+    assert_string_equal(out, "trait");
+    spell_free(sp);
+}
+
+static void match_text(const struct intent_set *set, const char *text,
+                       struct match_result *m)
+{
+    char key[256];
+    size_t n;
+
+    assert_int_equal(norm_text(text, strlen(text), key, sizeof(key), &n), 0);
+    assert_int_equal(match_best(set, key, n, m), 0);
+}
+
+static void test_matcher_corrects(void **state)
+{
+    struct intent_set *set = intent_set_load(VIGIE_FIXTURE_INTENTS, NULL, NULL);
+    struct match_result m;
+
+    (void)state;
+    assert_non_null(set);
+    match_text(set, "Bonjuor", &m);
+    assert_int_equal(m.stage, MATCH_CORRECTED);
+    assert_int_equal(m.intent, intent_set_find(set, "greeting"));
+    assert_int_equal(m.n_corrected, 1);
+    match_text(set, "engilsh please", &m);
+    assert_int_equal(m.intent, intent_set_find(set, "language.en"));
+    /* a real emergency with a typo: the fuzzy stage agrees */
+    match_text(set, "i am in dnager", &m);
+    assert_int_equal(m.stage, MATCH_CORRECTED);
+    assert_int_equal(m.intent, set ? intent_set_find(set, "emergency") : -1);
+    /* a pattern on the key as typed: no correction at all */
+    match_text(set, "hello", &m);
+    assert_int_equal(m.stage, MATCH_PATTERN);
+    assert_int_equal(m.n_corrected, 0);
+    intent_set_free(set);
+}
+
+static void test_corrected_emergency_needs_fuzzy_agreement(void **state)
+{
+    struct intent_set *set = intent_set_load(VIGIE_FIXTURE_INTENTS, NULL, NULL);
+    struct match_result m;
+
+    (void)state;
+    assert_non_null(set);
+    /* As typed correctly, the emergency pattern matches ("in danger")... */
+    match_text(set, "i want to give an anonymous tip the hero is in danger", &m);
+    assert_int_equal(m.intent, intent_set_find(set, "emergency"));
+    /* ...but on guessed words, when the examples closest to the corrected
+     * key are another intent's, that intent answers. */
+    match_text(set, "i want to give an anonymus tip the hero is in dnager", &m);
+    assert_int_equal(m.stage, MATCH_CORRECTED);
+    assert_int_equal(m.intent, intent_set_find(set, "report"));
+    intent_set_free(set);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vocabulary),
+        cmocka_unit_test(test_distance_one),
+        cmocka_unit_test(test_distance_two_only_when_long),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_ties),
+        cmocka_unit_test(test_capacity),
+        cmocka_unit_test(test_matcher_corrects),
+        cmocka_unit_test(test_corrected_emergency_needs_fuzzy_agreement),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
