@@ -1,8 +1,10 @@
 /*
  * alloc.c - counting allocator with fault injection (see alloc.h).
  *
- * Counting costs one increment per allocation; the server is single-threaded
- * and the counters are only read by tests, so plain variables are enough.
+ * Counting costs one increment per allocation. The server allocates on its
+ * service thread and on the reload helper thread at the same time, so the
+ * counters are per thread (no data race, no atomic cost); tests read them
+ * from the thread that allocated. fail_from is only written by tests.
  */
 #include "alloc.h"
 
@@ -10,14 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long attempts;  /* allocations since alloc_fail_after() */
-static unsigned long fail_from; /* 0: never fail */
-static long live;               /* blocks held */
+static _Thread_local unsigned long attempts; /* allocations since alloc_fail_after() */
+static _Thread_local unsigned long failures; /* allocations that returned NULL */
+static _Thread_local long live;              /* blocks held */
+static unsigned long fail_from;              /* 0: never fail */
 
 static int should_fail(void)
 {
     attempts++;
-    return fail_from != 0 && attempts >= fail_from;
+    if (fail_from != 0 && attempts >= fail_from) {
+        failures++;
+        return 1;
+    }
+    return 0;
 }
 
 void *alloc_malloc(size_t size)
@@ -29,6 +36,8 @@ void *alloc_malloc(size_t size)
     p = malloc(size ? size : 1);
     if (p)
         live++;
+    else
+        failures++;
     return p;
 }
 
@@ -43,6 +52,8 @@ void *alloc_calloc(size_t n, size_t size)
     p = calloc(n, size);
     if (p)
         live++;
+    else
+        failures++;
     return p;
 }
 
@@ -55,6 +66,8 @@ void *alloc_realloc(void *ptr, size_t size)
     if (should_fail())
         return NULL;
     p = realloc(ptr, size ? size : 1);
+    if (!p)
+        failures++;
     return p;
 }
 
@@ -101,4 +114,9 @@ unsigned long alloc_count(void)
 long alloc_live(void)
 {
     return live;
+}
+
+unsigned long alloc_failures(void)
+{
+    return failures;
 }

@@ -30,10 +30,16 @@ void alloc_install_json(void);
  * numbered n, n+1, ... (1-based, counted from this call) fail; n == 0 turns
  * injection off. alloc_count() is the number of allocations attempted since
  * the last alloc_fail_after() call, alloc_live() the number of blocks
- * currently held (allocated and not freed), for leak checks. Not thread-safe:
- * tests only. */
+ * currently held (allocated and not freed), for leak checks. The counters
+ * are per thread: read them on the thread that allocated. */
 void alloc_fail_after(unsigned long n);
 unsigned long alloc_count(void);
 long alloc_live(void);
+
+/* Allocations that failed on the calling thread since it started (injected
+ * or real), never reset: a caller compares two readings to tell "out of
+ * memory" from another failure of a library that does not say which (jansson
+ * reports most allocation failures in its lexer as syntax errors). */
+unsigned long alloc_failures(void);
 
 #endif

@@ -46,6 +46,8 @@ static const struct config_option config_table[] = {
      "time allowed for an HTTP request or WebSocket upgrade"},
     {"idle-timeout", KIND_INT, FIELD(idle_timeout), 2, 86400, "SECS",
      "a silent session is pinged after SECS/2 and closed after SECS"},
+    {"stall-timeout", KIND_INT, FIELD(stall_timeout), 1, 3600, "SECS",
+     "a session whose replies wait unread by the client for SECS is closed"},
     {"allow-origin", KIND_LIST, FIELD(origins), 0, 0, "ORIGIN",
      "accept the chat only from this Origin (repeatable; environment: comma list)"},
     {"tls-cert", KIND_STR, FIELD(tls_cert), 0, 0, "FILE",
@@ -55,7 +57,8 @@ static const struct config_option config_table[] = {
      "error, warn, info or debug"},
     {"log-unmatched", KIND_BOOL, FIELD(log_unmatched), 0, 0, NULL,
      "log unmatched questions, digits and e-mails redacted (organizer opt-in)"},
-    {"workers", KIND_INT, FIELD(workers), 1, 64, "N", "processes serving the port"},
+    {"workers", KIND_INT, FIELD(workers), 1, 64, "N",
+     "processes serving the port, each with its own catalogue (default 1)"},
     {"event-loop", KIND_LOOP, FIELD(event_loop), 0, 0, "LOOP",
      "poll (default) or uv (libuv: epoll, better with many idle sessions)"},
 };
@@ -79,8 +82,12 @@ void config_defaults(struct config *cfg)
     cfg->max_sessions_per_address = 64;
     cfg->handshake_timeout = 10;
     cfg->idle_timeout = 120;
+    cfg->stall_timeout = 10;
     cfg->log_level = LOG_LEVEL_INFO;
     cfg->log_unmatched = false;
+    /* One process by default: with several workers, the session limits are
+     * shared through counters that a connection racing between two workers
+     * can still pass (see README, Decisions). --workers N opts in. */
     cfg->workers = 1;
     cfg->event_loop = CONFIG_LOOP_POLL;
 }

@@ -27,6 +27,8 @@ struct config {
     int max_sessions_per_address; /* sessions per client address; 0 = no limit */
     int handshake_timeout;        /* seconds to finish the HTTP request / upgrade */
     int idle_timeout;             /* seconds of silence before a session is closed */
+    int stall_timeout; /* seconds a session's replies may wait unread before it is closed
+                        */
     const char *origins[CONFIG_MAX_ORIGINS]; /* --allow-origin values */
     int n_origins;                           /* 0 = any Origin (or none) accepted */
     const char *tls_cert;                    /* PEM certificate; NULL = plain HTTP */

@@ -457,10 +457,97 @@ oom:
 /* Prefilter                                                           */
 /* ------------------------------------------------------------------ */
 
+/* The hashes (FNV-1a, one byte at a time: lit_step() from LIT_SEED) of
+ * every prefix of a set of literals. A walk over the key that extends a
+ * candidate literal byte by byte stops as soon as what it read is no
+ * literal's prefix: most walks end after a byte or two, whatever the length
+ * of the longest literal. A hash collision only lets a walk go on further,
+ * it never stops one early, so the answer is exact. */
+#define LIT_SEED 2166136261u
+
+struct prefix_set {
+    uint32_t mask;  /* slots - 1, slots a power of two */
+    uint32_t *slot; /* 0 = empty, else a hash (0 stored as 1) */
+    uint8_t *whole; /* 1: that hash is also a whole literal's */
+};
+
+static uint32_t lit_step(uint32_t h, unsigned char c)
+{
+    return (h ^ c) * 16777619u;
+}
+
+static uint32_t ps_pos(const struct prefix_set *ps, uint32_t v)
+{
+    v ^= v >> 16;
+    v *= 0x7feb352du;
+    v ^= v >> 15;
+    return v & ps->mask;
+}
+
+/* Room for 'n' hashes; 0 or VIGIE_ENOMEM. */
+static int prefix_set_init(struct prefix_set *ps, size_t n)
+{
+    size_t slots = 64;
+
+    while (slots < n * 2)
+        slots *= 2;
+    ps->slot = alloc_calloc(slots, sizeof(*ps->slot));
+    ps->whole = alloc_calloc(slots, sizeof(*ps->whole));
+    if (!ps->slot || !ps->whole)
+        return VIGIE_ENOMEM;
+    ps->mask = (uint32_t)(slots - 1);
+    return 0;
+}
+
+static void prefix_set_free(struct prefix_set *ps)
+{
+    alloc_free(ps->slot);
+    alloc_free(ps->whole);
+}
+
+static void prefix_set_add(struct prefix_set *ps, uint32_t h, int whole)
+{
+    uint32_t v = h ? h : 1, i = ps_pos(ps, v);
+
+    while (ps->slot[i] != 0 && ps->slot[i] != v)
+        i = (i + 1) & ps->mask;
+    ps->slot[i] = v;
+    ps->whole[i] |= (uint8_t)(whole != 0);
+}
+
+/* 0: no literal starts with what hashes to 'h'; 1: some do; 2: some do and
+ * one may be exactly that. */
+static int prefix_set_get(const struct prefix_set *ps, uint32_t h)
+{
+    uint32_t v = h ? h : 1, i = ps_pos(ps, v);
+
+    while (ps->slot[i] != 0) {
+        if (ps->slot[i] == v)
+            return 1 + ps->whole[i];
+        i = (i + 1) & ps->mask;
+    }
+    return 0;
+}
+
+/* Adds the hashes of every prefix of 's' ('n' bytes) and returns the hash
+ * of the whole of it. */
+static uint32_t prefix_set_add_all(struct prefix_set *ps, const char *s, size_t n)
+{
+    uint32_t h = LIT_SEED;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h = lit_step(h, (unsigned char)s[i]);
+        prefix_set_add(ps, h, i + 1 == n);
+    }
+    return h;
+}
+
 /* A distinct literal and the (pattern, requirement set) pairs it serves. */
 struct pf_lit {
     const char *lit; /* borrowed from a pattern */
     uint32_t len;
+    uint32_t hash;         /* of the whole literal, lit_step() from LIT_SEED */
     uint32_t post, n_post; /* range of pf->post */
 };
 
@@ -472,40 +559,42 @@ struct pf_post {
 struct word_index;
 static void word_index_free(struct word_index *wx);
 
+/* A pattern (?!.*X)Y that is not anchored: pcre2 runs the lookahead, a scan
+ * to the end of the key, at every position, which is quadratic in the
+ * key's length. On a key without line breaks, (?!.*X) holds at position p
+ * exactly when X matches at no position >= p, that is when p is past the
+ * last position where X matches; so Y searched from there gives pcre2's
+ * leftmost match, and its span, in linear time. */
+struct lead_neg {
+    pcre2_code *x, *y; /* owned; NULL: the pattern has another shape */
+};
+
 struct prefilter {
-    uint32_t nb;     /* buckets, a power of two */
+    uint32_t nb;     /* buckets (by the hash of the whole literal), a power of two */
     uint32_t *start; /* nb + 1 offsets into 'lit' */
     struct pf_lit *lit;
     struct pf_post *post;
     uint32_t *always; /* patterns without literals, ascending */
     size_t n_always;
-    int has_class[4]; /* prefix lengths present */
+    struct prefix_set prefixes; /* of every literal */
+    size_t max_len;             /* of the longest literal */
     size_t n_patterns;
     /* scratch */
     uint32_t *stamp;
     uint8_t *mask; /* requirement sets seen (valid when stamp == gen) */
     uint8_t *full; /* mask of a pattern with all its sets */
     uint32_t gen;
+    uint32_t *lit_stamp; /* == gen: lit[j] already found in this key */
     uint32_t *cand;
     uint32_t *matched;
+    uint64_t *bits;           /* (n_patterns + 63) / 64 words, all 0 between calls */
+    struct lead_neg *lead;    /* owned: n_patterns entries */
     struct word_index *words; /* owned; built after the prefilter */
 };
 
-static uint32_t pf_hash(const unsigned char *s, size_t n)
+static uint32_t pf_bucket(const struct prefilter *pf, uint32_t h)
 {
-    uint32_t h = 2166136261u ^ (uint32_t)n;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 16777619u;
-    }
-    return h ^ (h >> 15);
-}
-
-static size_t pf_prefix(size_t len)
-{
-    return len < 3 ? len : 3;
+    return (h ^ (h >> 15)) & (pf->nb - 1);
 }
 
 static void prefilter_free(struct prefilter *pf)
@@ -516,11 +605,21 @@ static void prefilter_free(struct prefilter *pf)
     alloc_free(pf->lit);
     alloc_free(pf->post);
     alloc_free(pf->always);
+    prefix_set_free(&pf->prefixes);
+    alloc_free(pf->lit_stamp);
     alloc_free(pf->stamp);
     alloc_free(pf->mask);
     alloc_free(pf->full);
     alloc_free(pf->cand);
     alloc_free(pf->matched);
+    alloc_free(pf->bits);
+    if (pf->lead) {
+        for (size_t i = 0; i < pf->n_patterns; i++) {
+            pcre2_code_free(pf->lead[i].x);
+            pcre2_code_free(pf->lead[i].y);
+        }
+        alloc_free(pf->lead);
+    }
     word_index_free(pf->words);
     alloc_free(pf);
 }
@@ -558,14 +657,18 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     lits = alloc_calloc(n_all ? n_all : 1, sizeof(*lits));
     pf->post = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->post));
     pf->lit = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit));
+    pf->lit_stamp = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_stamp));
     pf->always = alloc_calloc(n, sizeof(*pf->always));
     pf->stamp = alloc_calloc(n, sizeof(*pf->stamp));
     pf->mask = alloc_calloc(n, sizeof(*pf->mask));
     pf->full = alloc_calloc(n, sizeof(*pf->full));
     pf->cand = alloc_calloc(n, sizeof(*pf->cand));
     pf->matched = alloc_calloc(n, sizeof(*pf->matched));
-    if (!all || !lits || !pf->post || !pf->lit || !pf->always || !pf->stamp ||
-        !pf->mask || !pf->full || !pf->cand || !pf->matched)
+    pf->bits = alloc_calloc((n + 63) / 64, sizeof(*pf->bits));
+    pf->lead = alloc_calloc(n, sizeof(*pf->lead));
+    if (!all || !lits || !pf->post || !pf->lit || !pf->lit_stamp || !pf->always ||
+        !pf->stamp || !pf->mask || !pf->full || !pf->cand || !pf->matched || !pf->bits ||
+        !pf->lead)
         goto fail;
     n_all = 0;
     for (i = 0; i < set->n_patterns; i++) {
@@ -598,19 +701,24 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
         pf->nb *= 2;
     pf->start = alloc_calloc(pf->nb + 1, sizeof(*pf->start));
     fill = alloc_calloc(pf->nb, sizeof(*fill));
-    if (!pf->start || !fill)
+    for (i = k = 0; i < n_lit; i++)
+        k += lits[i].len;
+    if (!pf->start || !fill || prefix_set_init(&pf->prefixes, k) < 0)
         goto fail;
     for (i = 0; i < n_lit; i++) {
-        b = pf_hash((const unsigned char *)lits[i].lit, pf_prefix(lits[i].len)) &
-            (pf->nb - 1);
-        pf->start[b + 1]++;
-        pf->has_class[pf_prefix(lits[i].len)] = 1;
+        if (lits[i].len == 0)
+            continue; /* matches nowhere, as it always did */
+        lits[i].hash = prefix_set_add_all(&pf->prefixes, lits[i].lit, lits[i].len);
+        if (lits[i].len > pf->max_len)
+            pf->max_len = lits[i].len;
+        pf->start[pf_bucket(pf, lits[i].hash) + 1]++;
     }
     for (b = 0; b < pf->nb; b++)
         pf->start[b + 1] += pf->start[b];
     for (i = 0; i < n_lit; i++) {
-        b = pf_hash((const unsigned char *)lits[i].lit, pf_prefix(lits[i].len)) &
-            (pf->nb - 1);
+        if (lits[i].len == 0)
+            continue;
+        b = pf_bucket(pf, lits[i].hash);
         pf->lit[pf->start[b] + fill[b]++] = lits[i];
     }
     alloc_free(fill);
@@ -625,35 +733,39 @@ fail:
     return NULL;
 }
 
-static int u32_cmp(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Fills pf->cand with the patterns that may match 'key', ascending (that is,
  * by priority); returns their number. */
 static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
 {
     const unsigned char *k = (const unsigned char *)key;
-    size_t i, n = 0, a = 0, c, out = 0;
-    uint32_t *tmp;
+    size_t i, n = 0, a, c, out = 0;
 
     if (++pf->gen == 0) {
         memset(pf->stamp, 0, sizeof(*pf->stamp) * pf->n_patterns);
+        memset(pf->lit_stamp, 0, sizeof(*pf->lit_stamp) * pf->start[pf->nb]);
         pf->gen = 1;
     }
     for (i = 0; i < len; i++) {
-        for (c = 1; c <= 3 && i + c <= len; c++) {
+        uint32_t h = LIT_SEED;
+        size_t max = len - i < pf->max_len ? len - i : pf->max_len;
+        for (c = 1; c <= max; c++) {
             uint32_t b, j, q;
-            if (!pf->has_class[c])
-                continue;
-            b = pf_hash(k + i, c) & (pf->nb - 1);
+            int got;
+            h = lit_step(h, k[i + c - 1]);
+            got = prefix_set_get(&pf->prefixes, h);
+            if (got == 0)
+                break; /* no literal starts with key[i..i+c) */
+            if (got == 1)
+                continue; /* none is exactly key[i..i+c) */
+            b = pf_bucket(pf, h);
             for (j = pf->start[b]; j < pf->start[b + 1]; j++) {
                 const struct pf_lit *e = &pf->lit[j];
-                if (pf_prefix(e->len) != c || e->len > len - i ||
-                    memcmp(k + i, e->lit, e->len) != 0)
+                if (e->hash != h || e->len != c || pf->lit_stamp[j] == pf->gen ||
+                    memcmp(k + i, e->lit, c) != 0)
                     continue;
+                /* Its postings once per key: a second occurrence adds
+                 * nothing. */
+                pf->lit_stamp[j] = pf->gen;
                 for (q = e->post; q < e->post + e->n_post; q++) {
                     const struct pf_post *pp = &pf->post[q];
                     if (pf->stamp[pp->pattern] != pf->gen) {
@@ -670,15 +782,19 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
             }
         }
     }
-    /* Merge the literal hits with the patterns that always run. */
-    tmp = pf->matched;
-    qsort(tmp, n, sizeof(*tmp), u32_cmp);
-    i = 0;
-    while (i < n || a < pf->n_always) {
-        if (a >= pf->n_always || (i < n && tmp[i] < pf->always[a]))
-            pf->cand[out++] = tmp[i++];
-        else
-            pf->cand[out++] = pf->always[a++];
+    /* Merge the literal hits with the patterns that always run (the two
+     * never share a pattern), ascending: through a bitmap, not a sort. */
+    for (i = 0; i < n; i++)
+        pf->bits[pf->matched[i] >> 6] |= 1ull << (pf->matched[i] & 63);
+    for (a = 0; a < pf->n_always; a++)
+        pf->bits[pf->always[a] >> 6] |= 1ull << (pf->always[a] & 63);
+    for (i = 0; i < (pf->n_patterns + 63) / 64; i++) {
+        uint64_t w = pf->bits[i];
+        pf->bits[i] = 0;
+        while (w) {
+            pf->cand[out++] = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(w));
+            w &= w - 1;
+        }
     }
     return out;
 }
@@ -1052,6 +1168,7 @@ struct word_index {
     unsigned max_len;
     uint8_t at_end[WA_MAX_LEN + 1]; /* lengths of WORD_END_BOUNDARY literals */
     uint8_t inside[WA_MAX_LEN + 1]; /* lengths of the other literals */
+    struct prefix_set prefixes;     /* of every literal (wx_step() is lit_step()) */
     /* one bit per hash (low bits): most probes of a key's words find
      * nothing, and this 8 KiB filter answers them without touching the
      * table, which does not stay in cache */
@@ -1059,11 +1176,12 @@ struct word_index {
     /* scratch: the leftmost match of each part on the current key */
     uint32_t gen;
     uint32_t *stamp, *pos, *order, *span;
+    uint32_t *ent_stamp; /* == gen: ent[j] already recorded for this key */
 };
 
 static uint32_t wx_step(uint32_t h, unsigned char c)
 {
-    return (h ^ c) * 16777619u;
+    return lit_step(h, c);
 }
 
 static uint32_t wx_bucket(const struct word_index *wx, uint32_t h)
@@ -1082,6 +1200,8 @@ static void word_index_free(struct word_index *wx)
     alloc_free(wx->pos);
     alloc_free(wx->order);
     alloc_free(wx->span);
+    prefix_set_free(&wx->prefixes);
+    alloc_free(wx->ent_stamp);
     alloc_free(wx);
 }
 
@@ -1152,11 +1272,15 @@ static struct word_index *word_index_build(struct intent_set *set)
     wx->n_parts = n_parts;
     wx->ent = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->ent));
     wx->post = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->post));
+    wx->ent_stamp = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->ent_stamp));
     wx->stamp = alloc_calloc(np, sizeof(*wx->stamp));
     wx->pos = alloc_calloc(np, sizeof(*wx->pos));
     wx->order = alloc_calloc(np, sizeof(*wx->order));
     wx->span = alloc_calloc(np, sizeof(*wx->span));
-    if (!wx->ent || !wx->post || !wx->stamp || !wx->pos || !wx->order || !wx->span)
+    for (i = k = 0; i < n_all; i++)
+        k += strlen(all[i].lit);
+    if (!wx->ent || !wx->post || !wx->ent_stamp || !wx->stamp || !wx->pos || !wx->order ||
+        !wx->span || prefix_set_init(&wx->prefixes, k) < 0)
         goto fail;
     /* Distinct (literal, end) pairs, each with its postings. */
     for (i = 0; i < n_all; i++) {
@@ -1164,10 +1288,7 @@ static struct word_index *word_index_build(struct intent_set *set)
             wx->ent[n_ent - 1].end != all[i].end) {
             struct wx_entry *e = &wx->ent[n_ent++];
             size_t len = strlen(all[i].lit);
-            uint32_t h = 2166136261u;
-            for (k = 0; k < len; k++)
-                h = wx_step(h, (unsigned char)all[i].lit[k]);
-            e->hash = h;
+            e->hash = prefix_set_add_all(&wx->prefixes, all[i].lit, len);
             e->len = (uint8_t)len;
             e->end = all[i].end;
             e->lit = all[i].lit;
@@ -1248,10 +1369,11 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
             return 0;
     if (++wx->gen == 0) {
         memset(wx->stamp, 0, sizeof(*wx->stamp) * (wx->n_parts ? wx->n_parts : 1));
+        memset(wx->ent_stamp, 0, sizeof(*wx->ent_stamp) * wx->start[wx->nb]);
         wx->gen = 1;
     }
     for (i = 0; i < len; i++) {
-        uint32_t h = 2166136261u;
+        uint32_t h = LIT_SEED;
         size_t max;
         if (!wa_alnum(k[i]) || (i > 0 && wa_alnum(k[i - 1])))
             continue; /* not a word start */
@@ -1260,6 +1382,8 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
             int at_end = i + L == len || !wa_alnum(k[i + L]);
             uint32_t b, j;
             h = wx_step(h, k[i + L - 1]);
+            if (!prefix_set_get(&wx->prefixes, h))
+                break; /* no literal starts with key[i..i+L) */
             if (!wa_alnum(k[i + L - 1]) || !((at_end && wx->at_end[L]) || wx->inside[L]))
                 continue;
             if (!(wx->bloom[(h >> 6) & 1023] & (1ull << (h & 63))))
@@ -1268,13 +1392,17 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
             for (j = wx->start[b]; j < wx->start[b + 1]; j++) {
                 const struct wx_entry *e = &wx->ent[j];
                 size_t span = L;
-                if (e->hash != h || e->len != L || memcmp(e->lit, k + i, L) != 0)
+                if (e->hash != h || e->len != L || wx->ent_stamp[j] == wx->gen ||
+                    memcmp(e->lit, k + i, L) != 0)
                     continue;
                 if (e->end == WORD_END_BOUNDARY && !at_end)
                     continue;
                 if (e->end == WORD_END_REST_OF_WORD)
                     while (i + span < len && wa_alnum(k[i + span]))
                         span++;
+                /* its parts now hold a match at or before i: a later
+                 * occurrence of the literal changes none of them */
+                wx->ent_stamp[j] = wx->gen;
                 wx_hit(wx, e, i, span);
             }
         }
@@ -1289,6 +1417,181 @@ static int word_index_get(const struct word_index *wx, long id, size_t *span)
     if (wx->stamp[id] != wx->gen)
         return 0;
     *span = wx->span[id];
+    return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Leading negative lookaheads                                         */
+/* ------------------------------------------------------------------ */
+
+/* The index of the ')' closing the group opened at src[i], or 0. */
+static size_t lead_group_end(const char *src, size_t i)
+{
+    size_t depth = 0;
+
+    for (; src[i]; i++) {
+        if (src[i] == '\\') {
+            if (!src[++i])
+                return 0;
+        } else if (src[i] == '[') {
+            i++;
+            if (src[i] == '^')
+                i++;
+            if (src[i] == ']')
+                i++; /* a ']' first is a literal */
+            for (; src[i] && src[i] != ']'; i++) {
+                if (src[i] == '\\' && !src[++i])
+                    return 0;
+                if (src[i] == '[' && src[i + 1] == ':')
+                    return 0; /* POSIX classes: not worth reading */
+            }
+            if (!src[i])
+                return 0;
+        } else if (src[i] == '(') {
+            depth++;
+        } else if (src[i] == ')') {
+            if (depth == 0)
+                return 0;
+            if (--depth == 0)
+                return i;
+        }
+    }
+    return 0;
+}
+
+/* 1 when 'src' (a pattern as folded) reads (?!.*X)Y, with X and Y free of
+ * what would tie them to their place in the whole (back references,
+ * recursion, \G, \K, top-level alternation); X and Y are returned as
+ * offsets. Pure lower-case ASCII only: folding leaves such a pattern as
+ * written. */
+static int lead_shape(const char *src, size_t *x0, size_t *x1, size_t *y0)
+{
+    size_t i, e, len = strlen(src), depth = 0;
+
+    if (strncmp(src, "(?!.*", 5) != 0)
+        return 0;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)src[i];
+        if (c >= 0x80 || (c >= 'A' && c <= 'Z' && (i == 0 || src[i - 1] != '\\')))
+            return 0;
+    }
+    if (strstr(src, "(?R") || strstr(src, "(?&") || strstr(src, "(?P") ||
+        strstr(src, "(*") || strstr(src, "(?|") || strstr(src, "(?(") ||
+        strstr(src, "(?C") || strstr(src, "(?0") || strstr(src, "(?+") ||
+        strstr(src, "(?-"))
+        return 0;
+    for (i = 0; i < len; i++) {
+        if (src[i] == '\\') {
+            char c = src[i + 1];
+            if (!c || c == 'G' || c == 'K' || c == 'g' || c == 'k' || c == 'Q' ||
+                (c >= '1' && c <= '9'))
+                return 0;
+            i++;
+        } else if (src[i] == '[') {
+            size_t j = i + 1;
+            if (src[j] == '^')
+                j++;
+            if (src[j] == ']')
+                j++;
+            while (src[j] && src[j] != ']')
+                j += src[j] == '\\' && src[j + 1] ? 2 : 1;
+            if (!src[j])
+                return 0;
+            i = j;
+        } else if (src[i] == '(') {
+            depth++;
+        } else if (src[i] == ')') {
+            if (depth == 0)
+                return 0;
+            depth--;
+        } else if (src[i] == '|' && depth == 0) {
+            return 0; /* the lookahead would bind to one branch only */
+        }
+    }
+    e = lead_group_end(src, 0);
+    if (e == 0 || e <= 5 || e + 1 >= len)
+        return 0;
+    if (src[e + 1] == '?' || src[e + 1] == '*' || src[e + 1] == '+' || src[e + 1] == '{')
+        return 0; /* a quantified lookahead */
+    *x0 = 5;
+    *x1 = e;
+    *y0 = e + 1;
+    return 1;
+}
+
+static pcre2_code *lead_compile(const struct intent_set *set, const char *s, size_t n)
+{
+    int errcode;
+    PCRE2_SIZE erroff;
+    pcre2_code *c =
+        pcre2_compile((PCRE2_SPTR)s, n, PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C,
+                      &errcode, &erroff, set->cctx);
+
+    if (c)
+        pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+    return c;
+}
+
+/* Fills set->prefilter->lead; a pattern whose halves do not compile alone
+ * keeps running whole. 0 or VIGIE_ENOMEM. */
+static int lead_build(const struct intent_set *set)
+{
+    struct lead_neg *lead = set->prefilter->lead;
+    size_t i;
+
+    for (i = 0; i < set->n_patterns; i++) {
+        const struct pattern *p = &set->patterns[i];
+        const struct intent_list *l;
+        const char *src;
+        size_t x0, x1, y0;
+
+        if (p->n_parts != 0 || p->words.n != 0 || p->index == 0)
+            continue;
+        l = &set->intents[p->intent].patterns[p->lang];
+        if (p->index > l->n)
+            continue;
+        src = l->items[p->index - 1].text;
+        if (!lead_shape(src, &x0, &x1, &y0))
+            continue;
+        lead[i].x = lead_compile(set, src + x0, x1 - x0);
+        lead[i].y = lead_compile(set, src + y0, strlen(src) - y0);
+        if (!lead[i].x || !lead[i].y) {
+            pcre2_code_free(lead[i].x);
+            pcre2_code_free(lead[i].y);
+            lead[i].x = lead[i].y = NULL;
+        }
+    }
+    return 0;
+}
+
+/* Runs pattern (?!.*X)Y on a key of [a-z0-9' ] only (no line break, so
+ * '.' matches every byte): as pcre_exec(). */
+static int lead_exec(const struct intent_set *set, const struct lead_neg *ln,
+                     const char *key, size_t len, size_t *span)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(set->md);
+    size_t from = 0;
+    int rc;
+
+    /* Y may only match past the last position where X matches. */
+    for (;;) {
+        rc = pcre2_match(ln->x, (PCRE2_SPTR)key, len, from, PCRE2_NO_UTF_CHECK, set->md,
+                         set->mctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            break;
+        if (rc < 0)
+            return rc;
+        from = ov[0] + 1;
+        if (from > len)
+            return 0;
+    }
+    rc = pcre2_match(ln->y, (PCRE2_SPTR)key, len, from, PCRE2_NO_UTF_CHECK, set->md,
+                     set->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    if (rc < 0)
+        return rc;
+    *span = ov[1] - ov[0];
     return 1;
 }
 
@@ -1349,7 +1652,13 @@ static int pattern_exec(const struct intent_set *set, const struct pattern *p,
     int rc, pass;
 
     if (p->n_parts == 0) {
-        rc = part_exec(set, p->code, &p->words, words_ok, key, len, span);
+        /* words_ok: the prefilter exists and the key is [a-z0-9' ] only */
+        const struct lead_neg *ln =
+            words_ok ? &set->prefilter->lead[p - set->patterns] : NULL;
+        if (ln && ln->y)
+            rc = lead_exec(set, ln, key, len, span);
+        else
+            rc = part_exec(set, p->code, &p->words, words_ok, key, len, span);
         if (rc == 1 && *span == 0)
             *span = p->weight;
         return rc;
@@ -1901,7 +2210,7 @@ int match_index_build(struct intent_set *set)
     if (!set->prefilter)
         return VIGIE_ENOMEM;
     set->prefilter->words = word_index_build(set);
-    if (!set->prefilter->words)
+    if (!set->prefilter->words || lead_build(set) < 0)
         goto fail;
     set->fuzzy = fuzzy_build(set);
     if (!set->fuzzy)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "error.h"
 
 static const char *const proto_names[PROTO_CODE_COUNT] = {
@@ -82,12 +83,17 @@ enum proto_code proto_decode(const char *buf, size_t len, size_t max_text,
     json_t *root, *type, *v;
     const char *key, *tname;
     enum proto_code code = PROTO_OK;
+    unsigned long failed_before;
 
     memset(req, 0, sizeof(*req));
     req->lang = LANG_NONE;
+    failed_before = alloc_failures();
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        if (json_error_code(&jerr) == json_error_out_of_memory)
+        /* jansson 2.14 reports most allocation failures as syntax errors:
+         * the allocator's own count tells them apart. */
+        if (json_error_code(&jerr) == json_error_out_of_memory ||
+            alloc_failures() != failed_before)
             return PROTO_INTERNAL;
         return PROTO_BAD_JSON;
     }
@@ -188,7 +194,7 @@ void proto_buf_cleanup(struct proto_buf *b)
 {
     if (!b)
         return;
-    free(b->data);
+    alloc_free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }
@@ -203,7 +209,7 @@ static int proto_reserve(struct proto_buf *b, size_t more)
     cap = b->cap ? b->cap : 512;
     while (cap < need)
         cap *= 2;
-    p = realloc(b->data, b->headroom + cap);
+    p = alloc_realloc(b->data, b->headroom + cap);
     if (!p)
         return VIGIE_ENOMEM;
     b->data = p;

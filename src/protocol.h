@@ -47,7 +47,8 @@ struct proto_request {
 
 /* Growable output buffer whose first 'headroom' bytes are left free for the
  * caller (libwebsockets' LWS_PRE and a queue header). 'data' is owned by the
- * buffer until the caller takes it; free it with free(). */
+ * buffer until the caller takes it; it comes from alloc.h: free it with
+ * alloc_free() (or proto_buf_cleanup() while the buffer still holds it). */
 struct proto_buf {
     unsigned char *data;
     size_t len; /* bytes used after the headroom */
@@ -61,7 +62,9 @@ const char *proto_code_name(enum proto_code code);
 /* Decodes one frame ('len' bytes, not NUL-terminated). 'max_text' is the
  * longest "text" accepted, in bytes. Returns PROTO_OK and fills 'req' (free
  * with proto_request_cleanup()), or an error code (then 'req' holds nothing
- * to free). PROTO_INTERNAL means out of memory. */
+ * to free). PROTO_INTERNAL means out of memory; jansson must allocate
+ * through alloc.h (alloc_install_json(), done by intent_set_load()) for an
+ * allocation failure inside its parser to be told from bad JSON. */
 enum proto_code proto_decode(const char *buf, size_t len, size_t max_text,
                              struct proto_request *req);
 

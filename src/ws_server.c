@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "config.h"
 #include "dialogue.h"
 #include "error.h"
@@ -50,13 +51,13 @@
 #define WS_TX_PACKET          16384
 #define WS_QUEUE_MAX          32  /* replies queued before we stop reading the client */
 #define WS_QUEUE_HARD         128 /* queued replies that close the session at once */
-#define WS_ADDR_BUCKETS       1024
 #define WS_RELOAD_DEBOUNCE_US (300 * 1000)
 #define WS_SHUTDOWN_GRACE_US  (2 * 1000 * 1000)
 #define WS_MAX_DIAG_LOGGED    50
 
 /* A queued outbound message: this header, then LWS_PRE bytes, then the JSON.
- * One allocation per reply (it is the proto_buf's memory, taken over). */
+ * One allocation per reply (it is the proto_buf's memory, taken over, so it
+ * is freed with alloc_free()). */
 struct qnode {
     struct qnode *next;
     size_t len;   /* JSON bytes */
@@ -65,17 +66,11 @@ struct qnode {
 };
 #define WS_HEADROOM (sizeof(struct qnode) + LWS_PRE)
 
-struct addr_entry {
-    struct addr_entry *next;
-    unsigned count; /* sessions open from this address */
-    char addr[64];
-};
-
 /* One of these is created (zeroed, by lws) for each client connecting to us. */
 struct session {
     struct lws *wsi;
     struct session *prev, *next; /* every open session, for shutdown */
-    struct addr_entry *addr;     /* counted against --max-sessions-per-address */
+    unsigned addr_slot;          /* per-address counter (ws_shared.c) */
     uint64_t id;
     struct dialogue dlg; /* language and last intent */
     char *rx;            /* reassembly of a fragmented message, or NULL */
@@ -88,6 +83,7 @@ struct session {
     unsigned q_len;
     bool paused;          /* reading stopped until the queue drains */
     uint64_t progress_ns; /* last reply written, or first one queued */
+    uint64_t waiting_ns;  /* when the sweep first saw output waiting; 0 = none */
     bool killed;          /* the sweep closed it */
     double tokens;        /* rate limit token bucket */
     uint64_t refill_ns;
@@ -120,10 +116,11 @@ struct server {
     struct session *sessions;
     unsigned n_sessions;
     uint64_t next_id;
-    struct addr_entry *addr_buckets[WS_ADDR_BUCKETS];
     int sig_fd, ino_fd, ino_wd;
-    int listen_fd;    /* worker mode: our SO_REUSEPORT listener, else -1 */
-    bool own_metrics; /* metrics allocated here (not shared by workers) */
+    int listen_fd;            /* worker mode: our SO_REUSEPORT listener, else -1 */
+    struct ws_shared *shared; /* counters shared with other workers */
+    bool own_shared;          /* 'shared' was made here (one process) */
+    int worker;               /* index of this worker, 0 with one process */
     lws_sorted_usec_list_t debounce_sul;
     lws_sorted_usec_list_t shutdown_sul;
     lws_sorted_usec_list_t stop_sul;
@@ -150,58 +147,7 @@ static struct server *ws_server_of(struct lws *wsi)
     return lws_context_user(lws_get_context(wsi));
 }
 
-/* ---- per-address session counts ---------------------------------------- */
-
-static unsigned ws_addr_hash(const char *s)
-{
-    unsigned h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % WS_ADDR_BUCKETS;
-}
-
-static struct addr_entry *ws_addr_find(struct server *srv, const char *addr)
-{
-    struct addr_entry *e = srv->addr_buckets[ws_addr_hash(addr)];
-
-    while (e && strcmp(e->addr, addr) != 0)
-        e = e->next;
-    return e;
-}
-
-static struct addr_entry *ws_addr_ref(struct server *srv, const char *addr)
-{
-    struct addr_entry *e = ws_addr_find(srv, addr);
-    unsigned h;
-
-    if (!e) {
-        e = calloc(1, sizeof(*e));
-        if (!e)
-            return NULL;
-        snprintf(e->addr, sizeof(e->addr), "%s", addr);
-        h = ws_addr_hash(addr);
-        e->next = srv->addr_buckets[h];
-        srv->addr_buckets[h] = e;
-    }
-    e->count++;
-    return e;
-}
-
-static void ws_addr_unref(struct server *srv, struct addr_entry *e)
-{
-    struct addr_entry **pp;
-
-    if (!e || --e->count > 0)
-        return;
-    for (pp = &srv->addr_buckets[ws_addr_hash(e->addr)]; *pp; pp = &(*pp)->next) {
-        if (*pp == e) {
-            *pp = e->next;
-            break;
-        }
-    }
-    free(e);
-}
+/* ---- per-address session counts: see ws_shared.c ---------------------- */
 
 static void ws_peer_addr(struct lws *wsi, char *buf, size_t cap)
 {
@@ -218,29 +164,49 @@ static void ws_queue_free(struct session *s)
     while (s->q_head) {
         struct qnode *n = s->q_head;
         s->q_head = n->next;
-        free(n);
+        alloc_free(n);
     }
     s->q_tail = NULL;
     s->q_len = 0;
 }
 
-/* Once a second: closes sessions whose replies have not moved for the
- * handshake timeout (a client that stopped reading). lws's per-connection
- * timeout is not enough: while output is pending lws stops reading and
- * nothing else would ever end the connection. */
+/* A session is stalled when output waits for the client and none of it has
+ * been written for --stall-timeout: replies in our queue, a close frame not
+ * yet sent, or the rest of a reply lws holds because the socket was full
+ * (lws_partial_buffered: our queue may then be empty, and WRITEABLE never
+ * comes). Once a second such sessions are closed. Neither lws's timeouts nor
+ * the idle policy would do it soon: while output is pending lws stops reading
+ * and its ping cannot be sent, so only the idle hangup (120 s) would end it. */
+static bool ws_stalled(struct session *s, uint64_t now, uint64_t limit)
+{
+    bool waiting = s->q_head || s->close_code || lws_partial_buffered(s->wsi);
+    uint64_t since;
+
+    if (!waiting || s->killed) {
+        s->waiting_ns = 0;
+        return false;
+    }
+    /* lws writes pongs and pings itself: a partial one starts the clock
+     * when the sweep first sees it, not at our last reply. */
+    if (!s->waiting_ns)
+        s->waiting_ns = now;
+    since = s->progress_ns > s->waiting_ns ? s->progress_ns : s->waiting_ns;
+    return now - since > limit;
+}
+
 static void ws_sweep_cb(lws_sorted_usec_list_t *sul)
 {
     struct server *srv = lws_container_of(sul, struct server, sweep_sul);
-    uint64_t limit = (uint64_t)srv->cfg->handshake_timeout * 1000000000u,
-             now = ws_now_ns();
+    uint64_t limit = (uint64_t)srv->cfg->stall_timeout * 1000000000u, now = ws_now_ns();
 
     for (struct session *s = srv->sessions; s; s = s->next) {
-        if ((s->q_head || lws_partial_buffered(s->wsi)) && now - s->progress_ns > limit &&
-            !s->killed) {
-            s->killed = true;
-            metrics_add(srv->metrics, METRICS_CLOSED, "not_reading", NULL, 1);
-            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-        }
+        if (!ws_stalled(s, now, limit))
+            continue;
+        s->killed = true;
+        metrics_add(srv->metrics, METRICS_CLOSED, "not_reading", NULL, 1);
+        LOG_INFO("chat", "session closed id=%llu reason=not_reading queued=%u",
+                 (unsigned long long)s->id, s->q_len);
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
     }
     lws_sul_schedule(srv->context, 0, &srv->sweep_sul, ws_sweep_cb, 1000 * 1000);
 }
@@ -264,7 +230,7 @@ static void ws_unpause(struct server *srv, struct session *s)
 
 /* Takes over 'b''s memory as a queued message. When WS_QUEUE_MAX replies
  * wait, reading from the client stops until half are written, and a client
- * that does not read them within the handshake timeout is closed. Returns 0,
+ * that does not read them within --stall-timeout is closed. Returns 0,
  * or -1 when even the hard bound is reached (the caller closes the session). */
 static int ws_enqueue(struct server *srv, struct session *s, struct proto_buf *b,
                       uint64_t t0)
@@ -328,6 +294,8 @@ static void ws_close_later(struct server *srv, struct session *s, uint16_t code,
         return;
     s->close_code = code;
     s->close_why = why;
+    if (!s->q_head)
+        s->progress_ns = ws_now_ns();
     metrics_add(srv->metrics, METRICS_CLOSED, metric, NULL, 1);
     /* Keep reading (and discarding): closing a socket with unread input
      * makes the kernel send a reset, which can destroy the close frame. */
@@ -556,7 +524,6 @@ static const char *ws_filter(struct server *srv, struct lws *wsi, int *status)
 {
     const struct config *cfg = srv->cfg;
     char uri[64], addr[64];
-    struct addr_entry *e;
     int n;
 
     *status = HTTP_STATUS_FORBIDDEN;
@@ -572,17 +539,17 @@ static const char *ws_filter(struct server *srv, struct lws *wsi, int *status)
     }
     if (!ws_origin_allowed(cfg, wsi))
         return "origin";
-    /* sessions_open is shared by every worker: the total limit is global. */
+    /* The counts are shared by every worker: the limits are global. The
+     * admission at ESTABLISHED re-checks them atomically. */
     if (cfg->max_sessions > 0 &&
-        __atomic_load_n(&srv->metrics->sessions_open, __ATOMIC_RELAXED) >=
-            (uint64_t)cfg->max_sessions) {
+        ws_shared_sessions(srv->shared) >= (unsigned long)cfg->max_sessions) {
         *status = HTTP_STATUS_SERVICE_UNAVAILABLE;
         return "max_sessions";
     }
     if (cfg->max_sessions_per_address > 0) {
         ws_peer_addr(wsi, addr, sizeof(addr));
-        e = ws_addr_find(srv, addr);
-        if (e && e->count >= (unsigned)cfg->max_sessions_per_address) {
+        if (ws_shared_addr_count(srv->shared, ws_shared_slot(srv->shared, addr)) >=
+            (unsigned long)cfg->max_sessions_per_address) {
             *status = HTTP_STATUS_SERVICE_UNAVAILABLE;
             return "max_sessions_per_address";
         }
@@ -600,11 +567,15 @@ static int ws_established(struct server *srv, struct session *s, struct lws *wsi
     dialogue_init(&s->dlg, LANG_NONE);
     s->tokens = srv->rate_cap;
     s->refill_ns = ws_now_ns();
-    if (srv->cfg->max_sessions_per_address > 0) {
-        ws_peer_addr(wsi, addr, sizeof(addr));
-        s->addr = ws_addr_ref(srv, addr);
-        if (!s->addr)
-            return -1;
+    ws_peer_addr(wsi, addr, sizeof(addr));
+    s->addr_slot = ws_shared_slot(srv->shared, addr);
+    /* Another worker may have admitted a session since the upgrade filter
+     * looked: this is the exact check. */
+    if (ws_shared_admit(srv->shared, srv->worker, s->addr_slot,
+                        (unsigned long)srv->cfg->max_sessions,
+                        (unsigned long)srv->cfg->max_sessions_per_address) != 0) {
+        metrics_add(srv->metrics, METRICS_REFUSED, "limit_race", NULL, 1);
+        return -1;
     }
     s->established = true;
     s->next = srv->sessions;
@@ -612,7 +583,6 @@ static int ws_established(struct server *srv, struct session *s, struct lws *wsi
         srv->sessions->prev = s;
     srv->sessions = s;
     srv->n_sessions++;
-    metrics_gauge_add(&srv->metrics->sessions_open, 1);
     metrics_gauge_add(&srv->metrics->sessions_total, 1);
     LOG_DEBUG("chat", "session open id=%llu sessions=%u", (unsigned long long)s->id,
               srv->n_sessions);
@@ -626,8 +596,7 @@ static void ws_closed(struct server *srv, struct session *s)
     s->established = false;
     ws_queue_free(s);
     ws_rx_reset(s);
-    ws_addr_unref(srv, s->addr);
-    s->addr = NULL;
+    ws_shared_release(srv->shared, srv->worker, s->addr_slot);
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -635,7 +604,6 @@ static void ws_closed(struct server *srv, struct session *s)
     if (s->next)
         s->next->prev = s->prev;
     srv->n_sessions--;
-    metrics_gauge_add(&srv->metrics->sessions_open, -1);
     LOG_DEBUG("chat", "session closed id=%llu sessions=%u", (unsigned long long)s->id,
               srv->n_sessions);
     if (srv->stopping && srv->n_sessions == 0)
@@ -645,6 +613,7 @@ static void ws_closed(struct server *srv, struct session *s)
 static int ws_writeable(struct server *srv, struct session *s, struct lws *wsi)
 {
     struct qnode *n = s->q_head;
+    bool short_write;
     int m;
 
     if (!n) {
@@ -664,11 +633,10 @@ static int ws_writeable(struct server *srv, struct session *s, struct lws *wsi)
     s->progress_ns = ws_now_ns();
     if (n->t0)
         metrics_observe_latency(srv->metrics, ws_now_ns() - n->t0);
-    if (m < (int)n->len) {
-        free(n);
+    short_write = m < (int)n->len;
+    alloc_free(n); /* a proto_buf's memory: alloc.h */
+    if (short_write)
         return -1;
-    }
-    free(n);
     if (s->paused && s->q_len <= WS_QUEUE_MAX / 2 && !s->close_code)
         ws_unpause(srv, s);
     if (s->q_head || s->close_code)
@@ -737,9 +705,9 @@ static char *ws_healthz(struct server *srv, size_t *len)
         return NULL;
     n = snprintf(out, 512,
                  "{\"status\":\"ok\",\"version\":\"%s\",\"loaded_at\":\"%s\","
-                 "\"intents\":%zu,\"sessions\":%u}\n",
+                 "\"intents\":%zu,\"sessions\":%lu}\n",
                  intent_set_version(srv->set), when, intent_set_count(srv->set),
-                 srv->n_sessions);
+                 ws_shared_sessions(srv->shared));
     *len = (size_t)n < 512 ? (size_t)n : 511;
     return out;
 }
@@ -1154,7 +1122,7 @@ static int ws_watch_intents(struct server *srv)
 }
 
 int ws_server_serve(const struct config *cfg, struct intent_set *set, int listen_fd,
-                    struct metrics *shared)
+                    struct ws_shared *shared, int worker)
 {
     static const struct lws_protocol_vhost_options mime_json = {NULL, NULL, ".json",
                                                                 "application/json"};
@@ -1188,20 +1156,22 @@ int ws_server_serve(const struct config *cfg, struct intent_set *set, int listen
     }
     srv->cfg = cfg;
     srv->set = set;
+    alloc_install_json(); /* proto_decode tells OOM from bad JSON through alloc.h */
     srv->loaded_at = time(NULL);
     srv->sig_fd = srv->ino_fd = srv->ino_wd = -1;
     srv->listen_fd = listen_fd;
     srv->rate_cap = cfg->rate_limit > 0 ? 2.0 * cfg->rate_limit : 0;
     pthread_mutex_init(&srv->rl.mu, NULL);
-    if (shared) {
-        srv->metrics = shared;
-    } else {
-        srv->metrics = calloc(1, sizeof(*srv->metrics));
-        if (!srv->metrics)
+    srv->worker = worker;
+    srv->shared = shared;
+    if (!srv->shared) {
+        srv->shared = ws_shared_create(1);
+        if (!srv->shared)
             goto fail;
-        metrics_init(srv->metrics);
-        srv->own_metrics = true;
+        srv->own_shared = true;
+        srv->worker = 0;
     }
+    srv->metrics = ws_shared_metrics(srv->shared);
     metrics_gauge_set(&srv->metrics->catalogue_intents, intent_set_count(set));
     metrics_gauge_set(&srv->metrics->catalogue_loaded, (uint64_t)srv->loaded_at);
 
@@ -1316,16 +1286,9 @@ fail:
         close(srv->ino_fd);
     if (srv->sig_fd >= 0)
         close(srv->sig_fd);
-    for (size_t i = 0; i < WS_ADDR_BUCKETS; i++) {
-        while (srv->addr_buckets[i]) {
-            struct addr_entry *e = srv->addr_buckets[i];
-            srv->addr_buckets[i] = e->next;
-            free(e);
-        }
-    }
     intent_set_free(srv->set);
-    if (srv->own_metrics)
-        free(srv->metrics);
+    if (srv->own_shared)
+        ws_shared_destroy(srv->shared);
     ws_signal_server = NULL;
     pthread_mutex_destroy(&srv->rl.mu);
     free(srv);
@@ -1334,5 +1297,5 @@ fail:
 
 int ws_server_run(const struct config *cfg, struct intent_set *set)
 {
-    return ws_server_serve(cfg, set, -1, NULL);
+    return ws_server_serve(cfg, set, -1, NULL, 0);
 }

@@ -5,9 +5,11 @@
  * listen-share option does nothing, so the parent binds N listening sockets
  * with SO_REUSEPORT itself (the kernel spreads new connections over them),
  * forks one worker per socket, and each worker adopts what it accepts into its
- * own lws context (ws_server_serve). Counters live in shared memory, so any
- * worker's /metrics shows the sum. The parent only supervises: it forwards
- * SIGHUP (all reload together) and SIGTERM, and restarts a worker that dies.
+ * own lws context (ws_server_serve). Counters and session limits live in
+ * shared memory (ws_shared.c), so any worker's /metrics and /healthz show the
+ * sum and --max-sessions / --max-sessions-per-address hold over all workers. The parent
+ * only supervises: it forwards SIGHUP (all reload together) and SIGTERM, and restarts a
+ * worker that dies.
  */
 #define _GNU_SOURCE /* SO_REUSEPORT, MAP_ANONYMOUS */
 #include <errno.h>
@@ -18,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -30,8 +31,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "ws_server.h"
-
-#define WS_WORKERS_MAX 64
 
 struct worker {
     pid_t pid;
@@ -77,17 +76,18 @@ static int ws_workers_port(int fd)
 }
 
 static pid_t ws_workers_spawn(const struct config *cfg, struct intent_set *set,
-                              struct worker *w, int n, int i, struct metrics *shared,
+                              struct worker *w, int n, int i, struct ws_shared *shared,
                               int sfd)
 {
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
 
     if (pid != 0)
         return pid;
     /* The child: keep only its own listener; signals stay blocked and are
-     * read by the worker's own signalfd. It stops if the parent dies. */
+     * read by the worker's own signalfd. It stops if the parent dies (also
+     * if that happened before prctl: then it has a new parent already). */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() == 1)
+    if (getppid() != parent)
         _exit(0);
     for (int k = 0; k < n; k++)
         if (k != i)
@@ -98,13 +98,13 @@ static pid_t ws_workers_spawn(const struct config *cfg, struct intent_set *set,
         snprintf(tag, sizeof(tag), "w%d", i + 1);
         log_set_tag(tag);
     }
-    _exit(ws_server_serve(cfg, set, w[i].fd, shared));
+    _exit(ws_server_serve(cfg, set, w[i].fd, shared, i));
 }
 
 int ws_workers_run(const struct config *cfg, struct intent_set *set)
 {
     struct worker w[WS_WORKERS_MAX];
-    struct metrics *shared;
+    struct ws_shared *shared;
     sigset_t mask;
     int n = cfg->workers > WS_WORKERS_MAX ? WS_WORKERS_MAX : cfg->workers;
     int port = cfg->port, sfd = -1, rc = 1, alive = 0;
@@ -113,14 +113,12 @@ int ws_workers_run(const struct config *cfg, struct intent_set *set)
     memset(w, 0, sizeof(w));
     for (int i = 0; i < n; i++)
         w[i].fd = -1;
-    shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
-                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (shared == MAP_FAILED) {
-        LOG_ERROR("workers", "cannot share the metrics: %s", strerror(errno));
+    shared = ws_shared_create(n);
+    if (!shared) {
+        LOG_ERROR("workers", "cannot share the counters: %s", strerror(errno));
         intent_set_free(set);
         return 1;
     }
-    metrics_init(shared);
     for (int i = 0; i < n; i++) {
         w[i].fd = ws_workers_listen(cfg->host, port);
         if (w[i].fd < 0) {
@@ -155,7 +153,8 @@ int ws_workers_run(const struct config *cfg, struct intent_set *set)
      * worker's loop accepts them, so the port is ready now. */
     if (!stopping)
         LOG_INFO("server", "listening on %s://%s:%d workers=%d",
-                 cfg->tls_cert ? "https" : "http", cfg->host, port, n);
+                 cfg->tls_cert ? "https" : "http",
+                 strchr(cfg->host, ':') ? "[::]" : cfg->host, port, n);
     else
         for (int i = 0; i < n; i++)
             if (w[i].pid > 0)
@@ -190,6 +189,8 @@ int ws_workers_run(const struct config *cfg, struct intent_set *set)
                     continue;
                 w[i].pid = 0;
                 alive--;
+                /* Its sessions are gone: so are their counts. */
+                ws_shared_forget_worker(shared, i);
                 if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && !stopping) {
                     /* It could not start (bad TLS files, ...): restarting
                      * would fail the same way. */
@@ -219,7 +220,7 @@ out:
     for (int i = 0; i < n; i++)
         if (w[i].fd >= 0)
             close(w[i].fd);
-    munmap(shared, sizeof(*shared));
+    ws_shared_destroy(shared);
     intent_set_free(set);
     return rc;
 }

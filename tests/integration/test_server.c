@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +35,7 @@ struct server_proc {
     pid_t pid;
     int err_fd;
     int port;
+    int workers; /* processes serving (the listening line's workers=N, else 1) */
     char *log;
     size_t log_len;
 };
@@ -134,13 +138,39 @@ static void server_start_in(struct server_proc *sp, const char *intents, ...)
     }
     close(pipefd[1]);
     sp->err_fd = pipefd[0];
-    hit = wait_log(sp, "listening on http://127.0.0.1:", 0);
+    hit = wait_log(sp, "listening on http", 0);
     CHECK(hit, "the server never logged its listening line");
-    sp->port = atoi(hit + strlen("listening on http://127.0.0.1:"));
+    hit = strstr(hit, "://127.0.0.1:");
+    CHECK(hit, "the listening line names another address");
+    sp->port = atoi(hit + strlen("://127.0.0.1:"));
     CHECK(sp->port > 0, "bad port in the listening line");
+    sp->workers = 1;
+    {
+        const char *eol = strchr(hit, '\n'), *w = strstr(hit, " workers=");
+        if (w && (!eol || w < eol))
+            sp->workers = atoi(w + 9);
+    }
+    CHECK(sp->workers >= 1, "bad workers= in the listening line");
 }
 
 #define server_start(sp, ...) server_start_in(sp, NULL, __VA_ARGS__)
+
+/* Waits until every worker process has logged 'needle' after 'from' (each
+ * worker reloads its own catalogue; their lines are tagged "wN "). Returns 0,
+ * or -1 on timeout. */
+static int wait_log_all(struct server_proc *sp, const char *needle, size_t from)
+{
+    char tagged[128];
+
+    if (sp->workers <= 1)
+        return wait_log(sp, needle, from) ? 0 : -1;
+    for (int i = 1; i <= sp->workers; i++) {
+        snprintf(tagged, sizeof(tagged), "w%d %s", i, needle);
+        if (!wait_log(sp, tagged, from))
+            return -1;
+    }
+    return 0;
+}
 
 /* SIGTERM, then requires exit status 0. */
 static void server_stop(struct server_proc *sp)
@@ -729,7 +759,7 @@ static void case_reload_sighup(void)
     edit_file(dir, "support.json", "FIXTURE hotline answer one.",
               "FIXTURE hotline answer two.");
     CHECK(kill(sp.pid, SIGHUP) == 0, "kill");
-    CHECK(wait_log(&sp, "reload: ok", mark), "no successful reload logged");
+    CHECK(wait_log_all(&sp, "reload: ok", mark) == 0, "no successful reload logged");
     expect_hotline_text(&sp, "FIXTURE hotline answer two.");
     expect_reply(held, "{\"type\":\"message\",\"text\":\"datajam\"}", "datajam", "fr");
 
@@ -738,7 +768,7 @@ static void case_reload_sighup(void)
     mark = sp.log_len;
     edit_file(dir, "general.json", "\"priority\": 50,", "\"priority\": 50,,");
     CHECK(kill(sp.pid, SIGHUP) == 0, "kill");
-    CHECK(wait_log(&sp, "reload: failed", mark), "no failed reload logged");
+    CHECK(wait_log_all(&sp, "reload: failed", mark) == 0, "no failed reload logged");
     CHECK(wait_log(&sp, "general.json:", mark), "the broken file is not named");
     expect_hotline_text(&sp, "FIXTURE hotline answer two.");
     expect_reply(held, "{\"type\":\"message\",\"text\":\"datajam\"}", "datajam", "fr");
@@ -748,7 +778,7 @@ static void case_reload_sighup(void)
     mark = sp.log_len;
     edit_file(dir, "support.json", "\"\\\\bhotline\\\\b\"", "\"\\\\bhotlinezzz\\\\b\"");
     CHECK(kill(sp.pid, SIGHUP) == 0, "kill");
-    CHECK(wait_log(&sp, "reload: failed", mark),
+    CHECK(wait_log_all(&sp, "reload: failed", mark) == 0,
           "a catalogue failing check was accepted");
     expect_hotline_text(&sp, "FIXTURE hotline answer two.");
     close(held);
@@ -768,7 +798,8 @@ static void case_reload_inotify(void)
     mark = sp.log_len;
     edit_file(dir, "support.json", "FIXTURE hotline answer one.",
               "FIXTURE hotline answer 3.");
-    CHECK(wait_log(&sp, "reload: ok", mark), "no reload after a write-then-rename");
+    CHECK(wait_log_all(&sp, "reload: ok", mark) == 0,
+          "no reload after a write-then-rename");
     expect_hotline_text(&sp, "FIXTURE hotline answer 3.");
     server_stop(&sp);
     remove_fixture(dir);
@@ -919,25 +950,46 @@ static void case_hostile(void)
     server_stop(&sp);
 }
 
+/* Reads /metrics and returns the value of the sample line starting with
+ * 'series' (name and labels), or -1 when it is absent. */
+static long metric_value(struct server_proc *sp, const char *series)
+{
+    static char resp[1 << 20];
+    const char *hit = resp;
+    size_t n = strlen(series);
+
+    CHECK(http_get(sp->port, "/metrics", resp, sizeof(resp)) == 200, "GET /metrics");
+    while ((hit = strstr(hit, series)) != NULL) {
+        if ((hit == resp || hit[-1] == '\n') && hit[n] == ' ')
+            return atol(hit + n + 1);
+        hit += n;
+    }
+    return -1;
+}
+
 /* A client that sends and never reads: the server stops reading it once its
- * reply queue is full and closes it (when replies stop moving for the
- * handshake timeout, or at the latest by the idle timeout's missing pong);
+ * reply queue is full, and closes it when no reply has moved for
+ * --stall-timeout (here 1 s). The idle timeout keeps its default (120 s),
+ * beyond every wait of this test, so only the stall deadline can close it;
  * others are served meanwhile. */
 static void case_not_reading(void)
 {
     static const char msg[] = "{\"type\":\"message\",\"text\":\"hotline\"}";
     struct server_proc sp;
     int fd, small = 2048, status, sent = 0;
+    size_t mark;
 
-    server_start(&sp, "--rate-limit", "0", "--handshake-timeout", "1", "--idle-timeout",
-                 "4", NULL);
+    server_start(&sp, "--rate-limit", "0", "--stall-timeout", "1", NULL);
+    CHECK(metric_value(&sp, "vigie_sessions_closed_total{reason=\"not_reading\"}") <= 0,
+          "a stalled session before the test");
+    mark = sp.log_len;
     ws_client_rcvbuf = small;
     fd = ws_connect(sp.port, "/chat", "vigie.v1", NULL, &status);
     ws_client_rcvbuf = 0;
     CHECK(fd >= 0, "connect");
-    /* Send whole frames while the socket accepts them: once it stays full,
-     * the server has stopped reading us. */
-    for (int stalled = 0; stalled < 20 && sent < 1000000;) {
+    /* Send whole frames while the socket accepts them: once it stays full
+     * (the server stopped reading us) or the server closed, stop. */
+    for (int stalled = 0; stalled < 10 && sent < 1000000;) {
         struct pollfd pfd = {fd, POLLOUT, 0};
 
         if (poll(&pfd, 1, 50) == 1 && (pfd.revents & POLLOUT)) {
@@ -950,11 +1002,280 @@ static void case_not_reading(void)
         }
     }
     normal_visitor(&sp);
-    CHECK(wait_eof(fd) == 0, "a client that never reads was never closed (%d sent)",
-          sent);
+    CHECK(wait_log(&sp, "reason=not_reading", mark),
+          "a client that never reads was never closed (%d sent)", sent);
+    CHECK(wait_eof(fd) == 0, "the stalled connection is still open");
+    close(fd);
+    CHECK(metric_value(&sp, "vigie_sessions_closed_total{reason=\"not_reading\"}") == 1,
+          "not_reading not counted once");
+    normal_visitor(&sp);
+    server_stop(&sp);
+}
+
+/* Waits for EOF on the server's stderr pipe: every process that held it
+ * (the server and its workers) has exited. Returns 0, or -1 on timeout. */
+static int wait_pipe_eof(struct server_proc *sp)
+{
+    for (;;) {
+        struct pollfd pfd = {sp->err_fd, POLLIN, 0};
+        char buf[4096];
+        ssize_t n;
+
+        if (poll(&pfd, 1, WS_CLIENT_TIMEOUT_MS) <= 0)
+            return -1;
+        n = read(sp->err_fd, buf, sizeof(buf));
+        if (n == 0)
+            return 0;
+        if (n < 0 && errno != EINTR)
+            return 0;
+        if (n > 0 && sp->log_len + (size_t)n < LOG_CAP) {
+            memcpy(sp->log + sp->log_len, buf, (size_t)n);
+            sp->log_len += (size_t)n;
+            sp->log[sp->log_len] = '\0';
+        }
+    }
+}
+
+/* The worker processes of 'parent' (from /proc). Returns how many. */
+static int child_pids(pid_t parent, pid_t *out, int cap)
+{
+    char path[64], buf[1024];
+    FILE *f;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent, (int)parent);
+    f = fopen(path, "r");
+    if (!f)
+        return 0;
+    if (fgets(buf, sizeof(buf), f)) {
+        char *save = NULL;
+        for (char *t = strtok_r(buf, " \n", &save); t && n < cap;
+             t = strtok_r(NULL, " \n", &save))
+            out[n++] = (pid_t)atoi(t);
+    }
+    fclose(f);
+    return n;
+}
+
+static long healthz_sessions(struct server_proc *sp)
+{
+    static char resp[65536];
+    const char *body;
+    json_t *j;
+    long n;
+
+    CHECK(http_get(sp->port, "/healthz", resp, sizeof(resp)) == 200, "GET /healthz");
+    body = strstr(resp, "\r\n\r\n");
+    CHECK(body, "healthz body");
+    j = json_loads(body + 4, 0, NULL);
+    CHECK(json_is_integer(json_object_get(j, "sessions")), "healthz sessions: %s", body);
+    n = (long)json_integer_value(json_object_get(j, "sessions"));
+    json_decref(j);
+    return n;
+}
+
+/* Fills the per-address limit over two workers and checks it holds (every
+ * extra upgrade refused, whichever worker the kernel gives it to); /healthz
+ * counts every worker's sessions; a killed worker is restarted and its
+ * sessions stop counting; SIGTERM stops every process with status 0. */
+static void case_workers(void)
+{
+    struct server_proc sp;
+    pid_t kids[8];
+    int fds[3], fd, status, nk;
+    size_t mark;
+
+    server_start(&sp, "--workers", "2", "--max-sessions-per-address", "3", NULL);
+    CHECK(sp.workers == 2, "workers=%d in the listening line", sp.workers);
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 3; i++) {
+            fds[i] = chat_open(&sp);
+            expect_reply(fds[i], "{\"type\":\"message\",\"text\":\"hotline\"}", "hotline",
+                         "en");
+        }
+        /* The kernel spreads connections over both listeners: try enough
+         * times that both workers are asked. */
+        for (int i = 0; i < 8; i++) {
+            fd = ws_connect(sp.port, "/chat", "vigie.v1", NULL, &status);
+            CHECK(fd < 0 && status != 101, "session %d from one address accepted", 4 + i);
+        }
+        for (int i = 0; i < 4; i++)
+            CHECK(healthz_sessions(&sp) == 3, "healthz sessions %ld, expected 3",
+                  healthz_sessions(&sp));
+        if (round == 1)
+            break;
+        /* Kill both workers: their sessions die with them, the parent
+         * restarts them and forgets what they held. */
+        nk = child_pids(sp.pid, kids, 8);
+        CHECK(nk == 2, "%d worker processes", nk);
+        mark = sp.log_len;
+        for (int i = 0; i < nk; i++)
+            CHECK(kill(kids[i], SIGKILL) == 0, "kill worker");
+        for (int i = 0; i < 3; i++) {
+            CHECK(wait_eof(fds[i]) == 0, "a session outlived its worker");
+            close(fds[i]);
+        }
+        CHECK(wait_log_all(&sp, "server: worker ready", mark) == 0,
+              "the workers were not restarted");
+        /* The parent forgets a worker's sessions when it reaps it, which
+         * may come just after the new workers say they are ready. */
+        {
+            long left = -1;
+
+            for (int i = 0; i < 200 && (left = healthz_sessions(&sp)) != 0; i++)
+                poll(NULL, 0, 10);
+            CHECK(left == 0, "dead workers' sessions still counted (%ld)", left);
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        close(fds[i]);
+    nk = child_pids(sp.pid, kids, 8);
+    CHECK(nk == 2, "%d worker processes", nk);
+    server_stop(&sp); /* reads the log pipe to EOF: no worker is left */
+    for (int i = 0; i < nk; i++)
+        CHECK(kill(kids[i], 0) != 0, "worker %d still running", (int)kids[i]);
+
+    /* The parent killed outright: its workers stop too (no orphan keeps the
+     * port or the pipe). */
+    server_start(&sp, "--workers", "2", NULL);
+    normal_visitor(&sp);
+    CHECK(kill(sp.pid, SIGKILL) == 0, "kill");
+    CHECK(waitpid(sp.pid, &status, 0) == sp.pid, "waitpid");
+    sp.pid = 0;
+    CHECK(wait_pipe_eof(&sp) == 0, "workers outlived their parent");
+    close(sp.err_fd);
+    free(sp.log);
+    current = NULL;
+}
+
+/* The idle policy: a session that sends nothing is pinged after half the
+ * idle timeout, and one that does not answer the ping is closed by it. */
+static void case_idle_ping(void)
+{
+    struct server_proc sp;
+    unsigned char hdr[2];
+    int fd;
+
+    server_start(&sp, "--idle-timeout", "2", NULL);
+    fd = chat_open(&sp);
+    {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        CHECK(poll(&pfd, 1, WS_CLIENT_TIMEOUT_MS) == 1, "no ping from a silent session");
+        CHECK(recv(fd, hdr, 2, MSG_WAITALL) == 2, "read");
+        CHECK(hdr[0] == 0x89, "expected a ping, got 0x%02x", hdr[0]);
+    }
+    /* Not answered: the idle timeout closes the session. */
+    CHECK(wait_eof(fd) == 0, "a session that ignores pings was never closed");
     close(fd);
     normal_visitor(&sp);
     server_stop(&sp);
+}
+
+/* ---- TLS ---------------------------------------------------------------- */
+
+static SSL *tls_open(SSL_CTX *ctx, int port, int *fd_out)
+{
+    struct timeval tv = {WS_CLIENT_TIMEOUT_MS / 1000, 0};
+    int fd = tcp_connect(port);
+    SSL *ssl;
+
+    CHECK(fd >= 0, "connect");
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssl = SSL_new(ctx);
+    CHECK(ssl != NULL, "SSL_new");
+    SSL_set_fd(ssl, fd);
+    SSL_set_tlsext_host_name(ssl, "localhost");
+    CHECK(SSL_connect(ssl) == 1, "TLS handshake failed");
+    *fd_out = fd;
+    return ssl;
+}
+
+/* Reads until 'stop' is seen (or the peer closes). Returns bytes read. */
+static size_t tls_read_until(SSL *ssl, char *buf, size_t cap, const char *stop)
+{
+    size_t got = 0;
+
+    while (got < cap - 1) {
+        int n = SSL_read(ssl, buf + got, stop ? 1 : (int)(cap - 1 - got));
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        buf[got] = '\0';
+        if (stop && got >= strlen(stop) && strcmp(buf + got - strlen(stop), stop) == 0)
+            break;
+    }
+    buf[got] = '\0';
+    return got;
+}
+
+/* --tls-cert/--tls-key with a throwaway self-signed certificate: https for
+ * the widget and /healthz, wss for the chat. Skipped (77) without openssl. */
+static int case_tls(void)
+{
+    static const char msg[] = "{\"type\":\"message\",\"text\":\"hotline\"}";
+    char dir[64], cert[128], key[128], cmd[512], buf[8192];
+    unsigned char frame[128];
+    struct server_proc sp;
+    SSL_CTX *ctx;
+    SSL *ssl;
+    size_t n;
+    int fd;
+
+    if (system("command -v openssl >/dev/null 2>&1") != 0) {
+        printf("skip - openssl is not on PATH\n");
+        return 77;
+    }
+    strcpy(dir, "/tmp/vigie-tls-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+    snprintf(key, sizeof(key), "%s/key.pem", dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+             "-keyout %s -out %s >/dev/null 2>&1",
+             key, cert);
+    CHECK(system(cmd) == 0, "openssl req failed");
+
+    server_start(&sp, "--tls-cert", cert, "--tls-key", key, NULL);
+    CHECK(strstr(sp.log, "listening on https://"), "the listening line says https");
+    ctx = SSL_CTX_new(TLS_client_method());
+    CHECK(ctx != NULL, "SSL_CTX_new");
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); /* self-signed, test only */
+
+    ssl = tls_open(ctx, sp.port, &fd);
+    snprintf(buf, sizeof(buf),
+             "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    CHECK(SSL_write(ssl, buf, (int)strlen(buf)) > 0, "write");
+    tls_read_until(ssl, buf, sizeof(buf), NULL);
+    CHECK(strncmp(buf, "HTTP/1.1 200", 12) == 0, "https /healthz: %.40s", buf);
+    CHECK(strstr(buf, "\"status\":\"ok\""), "https /healthz body");
+    SSL_free(ssl);
+    close(fd);
+
+    ssl = tls_open(ctx, sp.port, &fd);
+    snprintf(buf, sizeof(buf),
+             "GET /chat HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: vigie.v1\r\n\r\n");
+    CHECK(SSL_write(ssl, buf, (int)strlen(buf)) > 0, "write");
+    tls_read_until(ssl, buf, sizeof(buf), "\r\n\r\n");
+    CHECK(strncmp(buf, "HTTP/1.1 101", 12) == 0, "wss upgrade: %.40s", buf);
+    /* One masked text frame (mask 0: XOR with zero keeps the bytes). */
+    frame[0] = 0x81;
+    frame[1] = 0x80 | (unsigned char)(sizeof(msg) - 1);
+    memset(frame + 2, 0, 4);
+    memcpy(frame + 6, msg, sizeof(msg) - 1);
+    CHECK(SSL_write(ssl, frame, (int)(6 + sizeof(msg) - 1)) > 0, "write");
+    n = tls_read_until(ssl, buf, sizeof(buf), "]}");
+    CHECK(n > 4 && (unsigned char)buf[0] == 0x81, "no text frame over wss");
+    CHECK(strstr(buf + 4, "\"intent\":\"hotline\""), "wss reply: %s", buf + 4);
+    SSL_free(ssl);
+    close(fd);
+    SSL_CTX_free(ctx);
+    server_stop(&sp);
+    unlink(cert);
+    unlink(key);
+    rmdir(dir);
+    return 0;
 }
 
 static void case_real_catalogue(void)
@@ -1001,6 +1322,8 @@ static const struct {
     {"limits", case_limits},
     {"hostile", case_hostile},
     {"not_reading", case_not_reading},
+    {"workers", case_workers},
+    {"idle_ping", case_idle_ping},
     {"real_catalogue", case_real_catalogue},
 };
 
@@ -1016,6 +1339,12 @@ int main(int argc, char **argv)
     web_dir = argv[3];
     real_intents = argv[4];
     signal(SIGPIPE, SIG_IGN);
+    if (strcmp(argv[5], "tls") == 0) {
+        int rc = case_tls();
+        if (rc == 0)
+            printf("ok - tls\n");
+        return rc;
+    }
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (strcmp(cases[i].name, argv[5]) == 0) {
             cases[i].fn();
