@@ -1031,6 +1031,33 @@ static void case_churn(void)
     server_stop(&sp);
 }
 
+/* A ping flood from a client that never reads the pongs: other visitors are
+ * served meanwhile, and the flooder is eventually cut off or keeps a working
+ * connection; the server never stops answering. */
+static void case_ping_flood(void)
+{
+    static const char payload[125] = "ping flood";
+    struct server_proc sp;
+    int fd, sent = 0;
+
+    server_start(&sp, "--stall-timeout", "2", NULL);
+    fd = chat_open(&sp);
+    for (int i = 0; i < 20000; i++) {
+        struct pollfd pfd = {fd, POLLOUT, 0};
+
+        if (poll(&pfd, 1, 100) != 1 || !(pfd.revents & POLLOUT) ||
+            ws_send_frame(fd, WS_OP_PING, 1, payload, sizeof(payload)) != 0)
+            break;
+        if (++sent % 5000 == 0)
+            normal_visitor(&sp);
+    }
+    fprintf(stderr, "ping flood: %d pings sent\n", sent);
+    normal_visitor(&sp);
+    close(fd);
+    normal_visitor(&sp);
+    server_stop(&sp);
+}
+
 /* Reads /metrics and returns the value of the sample line starting with
  * 'series' (name and labels), or -1 when it is absent. */
 static long metric_value(struct server_proc *sp, const char *series)
@@ -1404,6 +1431,7 @@ static const struct {
     {"hostile", case_hostile},
     {"not_reading", case_not_reading},
     {"churn", case_churn},
+    {"ping_flood", case_ping_flood},
     {"workers", case_workers},
     {"idle_ping", case_idle_ping},
     {"real_catalogue", case_real_catalogue},
