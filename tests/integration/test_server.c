@@ -868,6 +868,28 @@ static void case_limits(void)
     close(fds[0]);
     close(fds[1]);
     server_stop(&sp);
+
+    /* Hundreds of connections from one address against the default
+     * per-address limit (64): the rest are refused, and a visitor from
+     * another address is served meanwhile. */
+    {
+        static int many[300];
+        int accepted = 0;
+
+        server_start(&sp, NULL);
+        for (int i = 0; i < 300; i++) {
+            many[i] = ws_connect(sp.port, "/chat", "vigie.v1", NULL, &status);
+            accepted += many[i] >= 0;
+        }
+        CHECK(accepted == 64, "%d of 300 sessions from one address accepted", accepted);
+        ws_client_source = "127.0.0.2";
+        normal_visitor(&sp);
+        ws_client_source = NULL;
+        for (int i = 0; i < 300; i++)
+            if (many[i] >= 0)
+                close(many[i]);
+        server_stop(&sp);
+    }
 }
 
 static void case_hostile(void)

@@ -18,6 +18,7 @@
 
 int ws_client_timed_out;
 int ws_client_rcvbuf;
+const char *ws_client_source;
 
 int tcp_connect(int port)
 {
@@ -31,6 +32,17 @@ int tcp_connect(int port)
     if (ws_client_rcvbuf > 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &ws_client_rcvbuf,
                    sizeof(ws_client_rcvbuf));
+    if (ws_client_source) {
+        struct sockaddr_in src;
+
+        memset(&src, 0, sizeof(src));
+        src.sin_family = AF_INET;
+        if (inet_pton(AF_INET, ws_client_source, &src.sin_addr) != 1 ||
+            bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0) {
+            close(fd);
+            return -1;
+        }
+    }
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);

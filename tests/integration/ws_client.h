@@ -28,6 +28,10 @@ extern int ws_client_timed_out;
  * slowly); 0 keeps the kernel's default. */
 extern int ws_client_rcvbuf;
 
+/* When not NULL, the local IPv4 address the sockets opened next are bound to
+ * (another loopback address, e.g. "127.0.0.2", is another visitor). */
+extern const char *ws_client_source;
+
 /* Opens a TCP connection to 127.0.0.1:'port'. Returns the fd or -1. */
 int tcp_connect(int port);
 
