@@ -112,19 +112,12 @@ static int lexicon_add_list(struct lang_lexicon *lex, const struct intent_list *
 
     for (i = 0; i < list->n; i++) {
         const char *s = list->items[i].text;
-        size_t n = strlen(s);
-        char *key = stack_key;
-        int rc;
-        if (n + 1 > sizeof(stack_key)) {
-            key = alloc_malloc(n + 1);
-            if (!key)
-                return VIGIE_ENOMEM;
-        }
-        rc = norm_text(s, n, key, n + 1, NULL);
+        char *key;
+        int rc = norm_key(s, strlen(s), stack_key, sizeof(stack_key), &key, NULL);
+
         if (rc == 0)
             rc = lang_lexicon_add(lex, key, lang);
-        if (key != stack_key)
-            alloc_free(key);
+        norm_key_release(key, stack_key);
         if (rc == VIGIE_ENOMEM)
             return rc;
     }
@@ -193,14 +186,9 @@ int dialogue_message(const struct intent_set *set, struct dialogue *d, const cha
         return VIGIE_EUTF8;
     if (len == 0 || only_space(text, len))
         return VIGIE_EINVAL;
-    if (len + 1 > sizeof(stack_key)) {
-        key = alloc_malloc(len + 1);
-        if (!key)
-            return VIGIE_ENOMEM;
-    }
-    rc = norm_text(text, len, key, len + 1, &key_len);
+    rc = norm_key(text, len, stack_key, sizeof(stack_key), &key, &key_len);
     if (rc < 0)
-        goto out;
+        return rc;
     rc = match_best(set, key, key_len, &m);
     if (rc < 0)
         goto out;
@@ -239,8 +227,7 @@ int dialogue_message(const struct intent_set *set, struct dialogue *d, const cha
     d->turns++;
     rc = 0;
 out:
-    if (key != stack_key)
-        alloc_free(key);
+    norm_key_release(key, stack_key);
     return rc;
 }
 

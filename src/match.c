@@ -2143,19 +2143,13 @@ static int spell_add_list(struct spell *sp, const struct intent_list *list)
 
     for (i = 0; i < list->n; i++) {
         const char *s = list->items[i].text;
-        size_t n = strlen(s), klen;
-        char *key = stack_key;
-        int rc;
-        if (n + 1 > sizeof(stack_key)) {
-            key = alloc_malloc(n + 1);
-            if (!key)
-                return VIGIE_ENOMEM;
-        }
-        rc = norm_text(s, n, key, n + 1, &klen);
+        size_t klen;
+        char *key;
+        int rc = norm_key(s, strlen(s), stack_key, sizeof(stack_key), &key, &klen);
+
         if (rc == 0)
             rc = spell_add_text(sp, key, klen, 1);
-        if (key != stack_key)
-            alloc_free(key);
+        norm_key_release(key, stack_key);
         if (rc == VIGIE_ENOMEM)
             return rc;
     }

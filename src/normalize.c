@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "alloc.h"
 #include "error.h"
 #include "utf8.h"
 
@@ -405,4 +406,31 @@ int norm_text(const char *in, size_t len, char *out, size_t cap, size_t *out_len
     if (out_len)
         *out_len = o.n;
     return 0;
+}
+
+int norm_key(const char *in, size_t len, char *stack, size_t stack_cap, char **key,
+             size_t *key_len)
+{
+    char *buf = stack;
+    int rc;
+
+    *key = stack;
+    if (len + 1 > stack_cap) {
+        buf = alloc_malloc(len + 1);
+        if (!buf)
+            return VIGIE_ENOMEM;
+    }
+    rc = norm_text(in, len, buf, len + 1, key_len);
+    if (rc < 0) {
+        norm_key_release(buf, stack);
+        return rc;
+    }
+    *key = buf;
+    return 0;
+}
+
+void norm_key_release(char *key, const char *stack)
+{
+    if (key != stack)
+        alloc_free(key);
 }

@@ -39,4 +39,14 @@ enum norm_kind norm_fold_cp(uint32_t cp, char out[5]);
  * valid UTF-8, VIGIE_ETOOLONG when cap < len + 1. Cost is linear in 'len'. */
 int norm_text(const char *in, size_t len, char *out, size_t cap, size_t *out_len);
 
+/* Folds 'in' like norm_text() into 'stack' ('stack_cap' bytes) when the key
+ * fits there, else into a new buffer from alloc.h. Sets '*key' to the buffer
+ * used (release it with norm_key_release(*key, stack)). Returns 0,
+ * VIGIE_EUTF8 or VIGIE_ENOMEM; on error '*key' is 'stack' (nothing to free). */
+int norm_key(const char *in, size_t len, char *stack, size_t stack_cap, char **key,
+             size_t *key_len);
+
+/* Frees 'key' unless it is 'stack'. */
+void norm_key_release(char *key, const char *stack);
+
 #endif
