@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "build_config.h"
+#include "dialogue.h"
 #include "log.h"
 
 enum config_kind { KIND_INT, KIND_STR, KIND_BOOL, KIND_LIST, KIND_LEVEL, KIND_LOOP };
@@ -60,7 +61,10 @@ static const struct config_option config_table[] = {
     {"workers", KIND_INT, FIELD(workers), 1, 64, "N",
      "processes serving the port, each with its own catalogue (default 1)"},
     {"event-loop", KIND_LOOP, FIELD(event_loop), 0, 0, "LOOP",
-     "poll (default) or uv (libuv: epoll, better with many idle sessions)"},
+     "uv (default: libuv, epoll; idle sessions cost nothing) or poll (poll(2))"},
+    {"answer-cache", KIND_INT, FIELD(answer_cache), 0, 1048576, "N",
+     "answers to recent messages kept per worker, by hash, no text (default 4096; 0 = "
+     "off)"},
 };
 
 #define CONFIG_N_OPTIONS   (sizeof(config_table) / sizeof(config_table[0]))
@@ -89,7 +93,10 @@ void config_defaults(struct config *cfg)
      * shared through counters that a connection racing between two workers
      * can still pass (see README, Decisions). --workers N opts in. */
     cfg->workers = 1;
-    cfg->event_loop = CONFIG_LOOP_POLL;
+    /* libuv: with poll(2), every wake-up scans every session, and 10,000
+     * idle ones cut throughput to a tenth (README, Performance). */
+    cfg->event_loop = CONFIG_LOOP_UV;
+    cfg->answer_cache = DIALOGUE_CACHE_ENTRIES;
 }
 
 /* "max-sessions" -> "VIGIE_MAX_SESSIONS". */

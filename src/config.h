@@ -37,6 +37,7 @@ struct config {
     bool log_unmatched; /* organizer opt-in: log redacted unmatched questions */
     int workers;        /* processes sharing the port */
     int event_loop;     /* enum config_loop */
+    int answer_cache;   /* recent answers kept per worker (answer_cache.h); 0 = none */
 };
 
 enum config_result {

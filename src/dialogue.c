@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "answer_cache.h"
 #include "error.h"
 #include "intent_impl.h"
 #include "match.h"
@@ -147,6 +148,12 @@ int dialogue_index_build(struct intent_set *set)
     if (lang_lexicon_finish(lex) < 0)
         goto fail;
     set->lexicon = lex;
+    set->answers = answer_cache_new(DIALOGUE_CACHE_ENTRIES);
+    if (!set->answers) {
+        lang_lexicon_free(lex);
+        set->lexicon = NULL;
+        return VIGIE_ENOMEM;
+    }
     return 0;
 fail:
     lang_lexicon_free(lex);
@@ -157,6 +164,50 @@ void dialogue_index_free(struct intent_set *set)
 {
     lang_lexicon_free(set->lexicon);
     set->lexicon = NULL;
+    answer_cache_free(set->answers);
+    set->answers = NULL;
+}
+
+int dialogue_cache_size(struct intent_set *set, size_t entries)
+{
+    answer_cache_free(set->answers);
+    set->answers = NULL;
+    if (entries == 0)
+        return 0;
+    set->answers = answer_cache_new(entries);
+    return set->answers ? 0 : VIGIE_ENOMEM;
+}
+
+/* Folds and matches 'text', then weighs its language: the part of a reply
+ * that depends only on the text and the catalogue (kept in set->answers). */
+static int understand(const struct intent_set *set, const char *text, size_t len,
+                      struct cached_answer *out)
+{
+    char stack_key[512];
+    char *key = stack_key;
+    size_t key_len, i;
+    struct match_result m;
+    int rc;
+
+    rc = norm_key(text, len, stack_key, sizeof(stack_key), &key, &key_len);
+    if (rc < 0)
+        return rc;
+    rc = match_best(set, key, key_len, &m);
+    if (rc == 0) {
+        memset(out, 0, sizeof(*out));
+        out->intent = (int32_t)m.intent;
+        out->score = m.score;
+        for (i = 0; i < m.n_close && i < ANSWER_CACHE_CLOSE; i++)
+            out->close[out->n_close++] = (int32_t)m.close[i];
+        if (m.intent == set->lang_fr && set->lang_fr >= 0)
+            out->lang = LANG_FR;
+        else if (m.intent == set->lang_en && set->lang_en >= 0)
+            out->lang = LANG_EN;
+        else
+            out->lang = (int8_t)message_lang(set, text, len, key, &m);
+    }
+    norm_key_release(key, stack_key);
+    return rc;
 }
 
 static int only_space(const char *text, size_t len)
@@ -172,11 +223,9 @@ static int only_space(const char *text, size_t len)
 int dialogue_message(const struct intent_set *set, struct dialogue *d, const char *text,
                      size_t len, enum lang hint, struct reply *out)
 {
-    char stack_key[512];
-    char *key = stack_key;
-    size_t key_len, i;
-    struct match_result m;
-    enum lang lang = LANG_NONE;
+    struct cached_answer a;
+    enum lang lang;
+    size_t i;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -186,37 +235,30 @@ int dialogue_message(const struct intent_set *set, struct dialogue *d, const cha
         return VIGIE_EUTF8;
     if (len == 0 || only_space(text, len))
         return VIGIE_EINVAL;
-    rc = norm_key(text, len, stack_key, sizeof(stack_key), &key, &key_len);
-    if (rc < 0)
-        return rc;
-    rc = match_best(set, key, key_len, &m);
-    if (rc < 0)
-        goto out;
-
-    if (m.intent == set->lang_fr && set->lang_fr >= 0) {
-        lang = LANG_FR;
-    } else if (m.intent == set->lang_en && set->lang_en >= 0) {
-        lang = LANG_EN;
-    } else {
-        lang = message_lang(set, text, len, key, &m);
-        if (lang == LANG_NONE)
-            lang = hint;
-        if (lang == LANG_NONE)
-            lang = d->lang;
-        if (lang == LANG_NONE)
-            lang = LANG_EN;
+    if (!answer_cache_get(set->answers, text, len, &a)) {
+        rc = understand(set, text, len, &a);
+        if (rc < 0)
+            return rc;
+        answer_cache_put(set->answers, text, len, &a);
     }
+    lang = (enum lang)a.lang;
+    if (lang == LANG_NONE)
+        lang = hint;
+    if (lang == LANG_NONE)
+        lang = d->lang;
+    if (lang == LANG_NONE)
+        lang = LANG_EN;
     out->lang = lang;
-    out->score = m.score;
-    render(set, m.intent, d->turns, out);
-    for (i = 0; i < set->intents[m.intent].n_suggest; i++)
-        add_suggestion(set, out, set->intents[m.intent].suggest[i]);
-    if (m.intent == set->fallback) {
+    out->score = a.score;
+    render(set, a.intent, d->turns, out);
+    for (i = 0; i < set->intents[a.intent].n_suggest; i++)
+        add_suggestion(set, out, set->intents[a.intent].suggest[i]);
+    if (a.intent == set->fallback) {
         /* Not understood: the closest topics first, then fallback's own. */
         struct reply tmp = *out;
         out->n_suggestions = 0;
-        for (i = 0; i < m.n_close && out->n_suggestions < 3; i++)
-            add_suggestion(set, out, m.close[i]);
+        for (i = 0; i < a.n_close && out->n_suggestions < 3; i++)
+            add_suggestion(set, out, a.close[i]);
         for (i = 0; i < tmp.n_suggestions; i++)
             if (out->n_suggestions < REPLY_MAX_SUGGESTIONS &&
                 !has_suggestion(out, tmp.suggestions[i].intent))
@@ -225,10 +267,7 @@ int dialogue_message(const struct intent_set *set, struct dialogue *d, const cha
     d->lang = lang;
     set_last(d, out->intent);
     d->turns++;
-    rc = 0;
-out:
-    norm_key_release(key, stack_key);
-    return rc;
+    return 0;
 }
 
 int dialogue_suggestion(const struct intent_set *set, struct dialogue *d,

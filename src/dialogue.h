@@ -49,6 +49,15 @@ struct reply {
     size_t n_suggestions;
 };
 
+/* Answers kept per intent set by default (see answer_cache.h). */
+#define DIALOGUE_CACHE_ENTRIES 4096
+
+/* Keeps the outcome of up to 'entries' recent messages for 'set' (0: keep
+ * none, every message is folded and matched). A set starts with
+ * DIALOGUE_CACHE_ENTRIES. Returns 0 or VIGIE_ENOMEM (the set then keeps
+ * none). */
+int dialogue_cache_size(struct intent_set *set, size_t entries);
+
 /* Initialises 'd' with 'page_lang' as its language (LANG_NONE if unknown). */
 void dialogue_init(struct dialogue *d, enum lang page_lang);
 

@@ -1402,7 +1402,86 @@ static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg, in
 
 #define MAX_PARTS 16
 
-static int compile_parts(struct loader *ld, struct pattern *p, const char *folded)
+/* The parts compiled so far, by source text and anchoring (see struct
+ * pattern_part): open addressing, 'cap' a power of two. */
+struct part_seen {
+    uint64_t hash;
+    char *src; /* owned copy of the part's source */
+    size_t len;
+    int anchored;
+    const struct pattern_part *part;
+};
+
+struct part_table {
+    struct part_seen *slot;
+    size_t n, cap;
+};
+
+static void part_table_free(struct part_table *pt)
+{
+    for (size_t i = 0; i < pt->cap; i++)
+        alloc_free(pt->slot[i].src);
+    alloc_free(pt->slot);
+}
+
+static uint64_t part_hash(const char *src, size_t len, int anchored)
+{
+    return hash_bytes(anchored ? 0x9e3779b97f4a7c15ull : 14695981039346656037ull, src,
+                      len);
+}
+
+static struct part_seen *part_find(struct part_table *pt, const char *src, size_t len,
+                                   int anchored, uint64_t h)
+{
+    size_t i;
+
+    if (!pt->cap)
+        return NULL;
+    for (i = h & (pt->cap - 1); pt->slot[i].src; i = (i + 1) & (pt->cap - 1))
+        if (pt->slot[i].hash == h && pt->slot[i].len == len &&
+            pt->slot[i].anchored == anchored && memcmp(pt->slot[i].src, src, len) == 0)
+            return &pt->slot[i];
+    return &pt->slot[i];
+}
+
+/* Remembers 'part' as the first of its source; -1 when out of memory. */
+static int part_remember(struct part_table *pt, const char *src, size_t len, int anchored,
+                         const struct pattern_part *part)
+{
+    uint64_t h = part_hash(src, len, anchored);
+    struct part_seen *e;
+
+    if (2 * (pt->n + 1) > pt->cap) {
+        struct part_table bigger = {NULL, 0, pt->cap ? 2 * pt->cap : 256};
+        bigger.slot = alloc_calloc(bigger.cap, sizeof(*bigger.slot));
+        if (!bigger.slot)
+            return -1;
+        for (size_t i = 0; i < pt->cap; i++)
+            if (pt->slot[i].src)
+                *part_find(&bigger, pt->slot[i].src, pt->slot[i].len,
+                           pt->slot[i].anchored, pt->slot[i].hash) = pt->slot[i];
+        bigger.n = pt->n;
+        alloc_free(pt->slot);
+        *pt = bigger;
+    }
+    e = part_find(pt, src, len, anchored, h);
+    if (e->src)
+        return 0; /* two identical parts in one pattern: the first stays */
+    e->src = alloc_malloc(len + 1);
+    if (!e->src)
+        return -1;
+    memcpy(e->src, src, len);
+    e->src[len] = '\0';
+    e->len = len;
+    e->hash = h;
+    e->anchored = anchored;
+    e->part = part;
+    pt->n++;
+    return 0;
+}
+
+static int compile_parts(struct loader *ld, struct part_table *seen, struct pattern *p,
+                         const char *folded)
 {
     struct intent_set *set = ld->set;
     size_t part[MAX_PARTS][2];
@@ -1416,16 +1495,26 @@ static int compile_parts(struct loader *ld, struct pattern *p, const char *folde
         return -1;
     p->whole_span = !plain;
     for (k = 0; k < n; k++) {
+        const char *src = folded + part[k][0];
+        size_t len = part[k][1] - part[k][0];
+        struct part_seen *old =
+            part_find(seen, src, len, anch[k], part_hash(src, len, anch[k]));
         int errcode;
         PCRE2_SIZE erroff;
+        p->parts[k].negative = neg[k];
+        p->parts[k].words.id = -1;
+        p->n_parts = k + 1;
+        if (old && old->src) {
+            p->parts[k].same = old->part;
+            p->parts[k].memo = old->part->memo;
+            continue;
+        }
+        p->parts[k].memo = set->n_memo + k;
         p->parts[k].code =
             pcre2_compile((PCRE2_SPTR)folded + part[k][0], part[k][1] - part[k][0],
                           PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C |
                               (anch[k] ? PCRE2_ANCHORED : 0),
                           &errcode, &erroff, set->cctx);
-        p->parts[k].negative = neg[k];
-        p->parts[k].words.id = -1;
-        p->n_parts = k + 1;
         if (!p->parts[k].code) {
             /* Cannot stand alone (or no memory): run the pattern whole. */
             unsigned j;
@@ -1447,12 +1536,20 @@ static int compile_parts(struct loader *ld, struct pattern *p, const char *folde
                                         &p->parts[k].words) < 0)
             return -1; /* freed with the set */
     }
+    /* Only now that the whole pattern stands can its parts serve others. */
+    set->n_memo += n;
+    for (k = 0; k < n; k++)
+        if (!p->parts[k].same &&
+            part_remember(seen, folded + part[k][0], part[k][1] - part[k][0], anch[k],
+                          &p->parts[k]) < 0)
+            return -1;
     return 0;
 }
 
 static int compile_patterns(struct loader *ld)
 {
     struct intent_set *set = ld->set;
+    struct part_table seen = {NULL, 0, 0};
     size_t i, total = 0, k;
     int l;
 
@@ -1468,7 +1565,7 @@ static int compile_patterns(struct loader *ld)
         struct intent *it = &set->intents[i];
         ld->file = set->files[it->file];
         for (l = 0; l < LANG_COUNT && !ld->oom; l++) {
-            for (k = 0; k < it->patterns[l].n; k++) {
+            for (k = 0; k < it->patterns[l].n && !ld->oom; k++) {
                 const struct intent_text *t = &it->patterns[l].items[k];
                 struct pattern *p = &set->patterns[set->n_patterns];
                 size_t *map = NULL;
@@ -1514,7 +1611,7 @@ static int compile_patterns(struct loader *ld)
                 p->lang = (enum lang)l;
                 p->index = (unsigned)(k + 1);
                 if (match_extract_literals(folded, &p->req, &p->weight) < 0 ||
-                    compile_parts(ld, p, folded) < 0 ||
+                    compile_parts(ld, &seen, p, folded) < 0 ||
                     (p->n_parts == 0 &&
                      match_word_alts(folded, strlen(folded), &p->words) < 0)) {
                     size_t j;
@@ -1542,6 +1639,7 @@ static int compile_patterns(struct loader *ld)
             }
         }
     }
+    part_table_free(&seen);
     return ld->oom ? -1 : 0;
 }
 

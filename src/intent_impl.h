@@ -75,9 +75,16 @@ struct word_alts {
  * unanchored searches (A and C must be found, B must not): the same answer,
  * without the .* backtracking at every position of the key. */
 struct pattern_part {
-    pcre2_code *code; /* owned */
+    pcre2_code *code; /* owned; NULL when 'same' is set */
     int negative;
     struct word_alts words;
+    /* The catalogue repeats parts (the emergency patterns share their
+     * exclusions): an identical part, lookahead and anchoring included, is
+     * compiled once. 'same' is that first part (its code and words serve),
+     * or NULL; 'memo' numbers the distinct parts, so that a part is run at
+     * most once per key (see run_patterns()). */
+    const struct pattern_part *same;
+    unsigned memo;
 };
 
 struct pattern {
@@ -94,11 +101,15 @@ struct pattern {
     /* The parts only tell whether it matches; when they all agree, the
      * whole pattern runs for its span (see split_lookaheads()). */
     int whole_span;
+    /* No other intent has this priority: once one of its patterns matched,
+     * spans decide nothing (see run_patterns()). Set by match_index_build(). */
+    int alone;
 };
 
-struct fuzzy_index; /* match.c */
-struct prefilter;   /* match.c */
-struct spell;       /* spell.h */
+struct fuzzy_index;  /* match.c */
+struct prefilter;    /* match.c */
+struct spell;        /* spell.h */
+struct answer_cache; /* answer_cache.h */
 
 struct intent_set {
     struct intent *intents; /* owned array, load order */
@@ -119,8 +130,11 @@ struct intent_set {
     struct prefilter *prefilter; /* owned by match.c */
     struct spell *spell;         /* owned by match.c: the catalogue's vocabulary */
     unsigned long limit_hits;    /* patterns that hit a limit (statistics) */
+    unsigned n_memo;             /* distinct pattern parts (pattern_part.memo) */
     /* owned by dialogue.c: word weights for the reply's language */
     struct lang_lexicon *lexicon;
+    /* owned by dialogue.c: recent answers, or NULL (see answer_cache.h) */
+    struct answer_cache *answers;
 };
 
 /* match.c: builds/frees the fuzzy index, the literal prefilter and the

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "dialogue.h"
 #include "intent.h"
 #include "log.h"
 #include "ws_server.h"
@@ -47,6 +48,9 @@ static int main_serve(int argc, char **argv)
     if (intent_set_selftest(set, main_diag_cb, &problems) != 0)
         LOG_WARN("intents", "%s: %u examples fail `vigie check`; serving anyway",
                  cfg.intents, problems);
+    if (dialogue_cache_size(set, (size_t)cfg.answer_cache) < 0)
+        LOG_WARN("intents", "no memory for an answer cache of %d: serving without",
+                 cfg.answer_cache);
     if (cfg.workers > 1)
         return ws_workers_run(&cfg, set);
     return ws_server_run(&cfg, set);

@@ -578,6 +578,13 @@ struct prefilter {
     size_t n_always;
     struct prefix_set prefixes; /* of every literal */
     size_t max_len;             /* of the longest literal */
+    /* Where a literal can start, in tables that stay in the L1 cache: a
+     * literal of one byte, of two bytes, and the first three bytes (hashed
+     * to 16 bits) of the longer ones. A key position none of them allows is
+     * skipped without a probe of 'prefixes'. */
+    uint8_t start1[256];
+    uint64_t start2[1024];
+    uint64_t start3[1024];
     size_t n_patterns;
     /* scratch */
     uint32_t *stamp;
@@ -587,10 +594,43 @@ struct prefilter {
     uint32_t *lit_stamp; /* == gen: lit[j] already found in this key */
     uint32_t *cand;
     uint32_t *matched;
-    uint64_t *bits;           /* (n_patterns + 63) / 64 words, all 0 between calls */
+    uint64_t *bits; /* (n_patterns + 63) / 64 words, all 0 between calls */
+    /* what pcre2 said of each distinct part on this key (pattern_part.memo):
+     * valid when memo_stamp == memo_gen */
+    uint32_t *memo_stamp;
+    int *memo_rc;
+    size_t *memo_span;
+    uint32_t memo_gen;
     struct lead_neg *lead;    /* owned: n_patterns entries */
     struct word_index *words; /* owned; built after the prefilter */
 };
+
+static uint32_t pf_three(const unsigned char *k)
+{
+    return ((uint32_t)k[0] * 0x9E3779B1u ^ (uint32_t)k[1] * 0x85EBCA77u ^
+            (uint32_t)k[2] * 0xC2B2AE3Du) >>
+           16;
+}
+
+static void bit_set(uint64_t *bits, uint32_t i)
+{
+    bits[i >> 6] |= 1ull << (i & 63);
+}
+
+static int bit_get(const uint64_t *bits, uint32_t i)
+{
+    return (int)((bits[i >> 6] >> (i & 63)) & 1);
+}
+
+/* Can a literal start at k[0] ('left' bytes remain)? */
+static int pf_may_start(const struct prefilter *pf, const unsigned char *k, size_t left)
+{
+    if (pf->start1[k[0]])
+        return 1;
+    if (left >= 2 && bit_get(pf->start2, (uint32_t)k[0] << 8 | k[1]))
+        return 1;
+    return left >= 3 && bit_get(pf->start3, pf_three(k));
+}
 
 static uint32_t pf_bucket(const struct prefilter *pf, uint32_t h)
 {
@@ -613,6 +653,9 @@ static void prefilter_free(struct prefilter *pf)
     alloc_free(pf->cand);
     alloc_free(pf->matched);
     alloc_free(pf->bits);
+    alloc_free(pf->memo_stamp);
+    alloc_free(pf->memo_rc);
+    alloc_free(pf->memo_span);
     if (pf->lead) {
         for (size_t i = 0; i < pf->n_patterns; i++) {
             pcre2_code_free(pf->lead[i].x);
@@ -666,9 +709,12 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     pf->matched = alloc_calloc(n, sizeof(*pf->matched));
     pf->bits = alloc_calloc((n + 63) / 64, sizeof(*pf->bits));
     pf->lead = alloc_calloc(n, sizeof(*pf->lead));
+    pf->memo_stamp = alloc_calloc(set->n_memo ? set->n_memo : 1, sizeof(*pf->memo_stamp));
+    pf->memo_rc = alloc_calloc(set->n_memo ? set->n_memo : 1, sizeof(*pf->memo_rc));
+    pf->memo_span = alloc_calloc(set->n_memo ? set->n_memo : 1, sizeof(*pf->memo_span));
     if (!all || !lits || !pf->post || !pf->lit || !pf->lit_stamp || !pf->always ||
         !pf->stamp || !pf->mask || !pf->full || !pf->cand || !pf->matched || !pf->bits ||
-        !pf->lead)
+        !pf->lead || !pf->memo_stamp || !pf->memo_rc || !pf->memo_span)
         goto fail;
     n_all = 0;
     for (i = 0; i < set->n_patterns; i++) {
@@ -701,14 +747,28 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
         pf->nb *= 2;
     pf->start = alloc_calloc(pf->nb + 1, sizeof(*pf->start));
     fill = alloc_calloc(pf->nb, sizeof(*fill));
-    for (i = k = 0; i < n_lit; i++)
-        k += lits[i].len;
+    /* The set holds each distinct prefix once: count those, not bytes
+     * (sorted literals share their prefixes with their predecessor). */
+    for (i = k = 0; i < n_lit; i++) {
+        size_t common = 0;
+        if (i > 0)
+            while (common < lits[i].len && lits[i - 1].lit[common] == lits[i].lit[common])
+                common++;
+        k += lits[i].len - common;
+    }
     if (!pf->start || !fill || prefix_set_init(&pf->prefixes, k) < 0)
         goto fail;
     for (i = 0; i < n_lit; i++) {
         if (lits[i].len == 0)
             continue; /* matches nowhere, as it always did */
         lits[i].hash = prefix_set_add_all(&pf->prefixes, lits[i].lit, lits[i].len);
+        if (lits[i].len == 1)
+            pf->start1[(unsigned char)lits[i].lit[0]] = 1;
+        else if (lits[i].len == 2)
+            bit_set(pf->start2, (uint32_t)(unsigned char)lits[i].lit[0] << 8 |
+                                    (unsigned char)lits[i].lit[1]);
+        else
+            bit_set(pf->start3, pf_three((const unsigned char *)lits[i].lit));
         if (lits[i].len > pf->max_len)
             pf->max_len = lits[i].len;
         pf->start[pf_bucket(pf, lits[i].hash) + 1]++;
@@ -748,6 +808,8 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
     for (i = 0; i < len; i++) {
         uint32_t h = LIT_SEED;
         size_t max = len - i < pf->max_len ? len - i : pf->max_len;
+        if (!pf_may_start(pf, k + i, len - i))
+            continue;
         for (c = 1; c <= max; c++) {
             uint32_t b, j, q;
             int got;
@@ -1642,10 +1704,33 @@ static int part_exec(const struct intent_set *set, const pcre2_code *code,
     return pcre_exec(set, code, key, len, span);
 }
 
+/* part_exec() for a part of a split pattern: an identical part already
+ * run on this key gives its answer again. */
+static int split_part_exec(const struct intent_set *set, const struct pattern_part *pt,
+                           int words_ok, const char *key, size_t len, size_t *span)
+{
+    const struct pattern_part *own = pt->same ? pt->same : pt;
+    struct prefilter *pf = set->prefilter;
+    int rc;
+
+    if ((words_ok && own->words.n > 0) || !pf)
+        return part_exec(set, own->code, &own->words, words_ok, key, len, span);
+    if (pf->memo_stamp[pt->memo] == pf->memo_gen) {
+        *span = pf->memo_span[pt->memo];
+        return pf->memo_rc[pt->memo];
+    }
+    rc = pcre_exec(set, own->code, key, len, span);
+    pf->memo_stamp[pt->memo] = pf->memo_gen;
+    pf->memo_rc[pt->memo] = rc;
+    pf->memo_span[pt->memo] = rc == 1 ? *span : 0;
+    return rc;
+}
+
 /* Runs one pattern on the key: 1 and its span when it matches, 0 when not,
  * a negative pcre2 error (a limit) otherwise. */
 static int pattern_exec(const struct intent_set *set, const struct pattern *p,
-                        const char *key, size_t len, int words_ok, size_t *span)
+                        const char *key, size_t len, int words_ok, int need_span,
+                        size_t *span)
 {
     size_t part_span = 0;
     unsigned k;
@@ -1671,9 +1756,10 @@ static int pattern_exec(const struct intent_set *set, const struct pattern *p,
         int negative = pass >= 2, by_words = (pass & 1) == 0;
         for (k = 0; k < p->n_parts; k++) {
             const struct pattern_part *pt = &p->parts[k];
-            if (pt->negative != negative || (words_ok && pt->words.n > 0) != by_words)
+            const struct pattern_part *own = pt->same ? pt->same : pt;
+            if (pt->negative != negative || (words_ok && own->words.n > 0) != by_words)
                 continue;
-            rc = part_exec(set, pt->code, &pt->words, words_ok, key, len, &part_span);
+            rc = split_part_exec(set, pt, words_ok, key, len, &part_span);
             if (rc < 0)
                 return rc;
             if (rc != !negative)
@@ -1682,7 +1768,7 @@ static int pattern_exec(const struct intent_set *set, const struct pattern *p,
                 *span += part_span;
         }
     }
-    if (p->whole_span) {
+    if (p->whole_span && need_span) {
         /* The parts agree that it matches: the whole pattern gives the
          * span it always had. */
         rc = pcre_exec(set, p->code, key, len, span);
@@ -1707,6 +1793,13 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
     long matched_intent = -1;
     unsigned mask = 0;
 
+    if (set->prefilter && ++set->prefilter->memo_gen == 0) {
+        /* after 2^32 keys: forget every stamp rather than trust an old one */
+        memset(set->prefilter->memo_stamp, 0,
+               sizeof(*set->prefilter->memo_stamp) * (set->n_memo ? set->n_memo : 1));
+        set->prefilter->memo_gen = 1;
+    }
+
     for (i = 0; i < n_cand; i++) {
         const struct pattern *p = &set->patterns[cand ? cand[i] : i];
         size_t span = 0;
@@ -1716,8 +1809,12 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
             break; /* sorted by priority: nothing below can win */
         if (p->intent == skip)
             continue;
+        /* Alone at its priority, an intent that matched in this language
+         * can only gain span, and spans only rank intents of one priority. */
+        if (p->alone && p->intent == matched_intent && (mask & (1u << p->lang)))
+            continue;
         out->n_tried++;
-        rc = pattern_exec(set, p, key, len, words_ok, &span);
+        rc = pattern_exec(set, p, key, len, words_ok, !p->alone, &span);
         if (rc == 0)
             continue;
         if (rc < 0) {
@@ -2198,8 +2295,28 @@ fail:
     return NULL;
 }
 
+/* Marks the patterns of an intent that no other intent shares its
+ * priority with (struct pattern.alone); the set is sorted by priority. */
+static void mark_alone(struct intent_set *set)
+{
+    size_t i = 0, j, k;
+
+    while (i < set->n_patterns) {
+        int alone = 1;
+        for (j = i; j < set->n_patterns &&
+                    set->patterns[j].priority == set->patterns[i].priority;
+             j++)
+            if (set->patterns[j].intent != set->patterns[i].intent)
+                alone = 0;
+        for (k = i; k < j; k++)
+            set->patterns[k].alone = alone;
+        i = j;
+    }
+}
+
 int match_index_build(struct intent_set *set)
 {
+    mark_alone(set);
     set->prefilter = prefilter_build(set);
     if (!set->prefilter)
         return VIGIE_ENOMEM;

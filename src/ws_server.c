@@ -618,6 +618,22 @@ static int ws_writeable(struct server *srv, struct session *s, struct lws *wsi)
 
     if (!n) {
         if (s->close_code) {
+            if (srv->cfg->event_loop != CONFIG_LOOP_POLL) {
+                /* lws 4.1.6 with libuv closes without the close frame that
+                 * lws_close_reason() asks for: write it ourselves (server
+                 * frames are not masked), then close. */
+                unsigned char frame[LWS_PRE + 127];
+                size_t why = strlen(s->close_why);
+                if (why > 123)
+                    why = 123;
+                frame[LWS_PRE] = 0x88; /* FIN, opcode close */
+                frame[LWS_PRE + 1] = (unsigned char)(why + 2);
+                frame[LWS_PRE + 2] = (unsigned char)(s->close_code >> 8);
+                frame[LWS_PRE + 3] = (unsigned char)(s->close_code & 0xff);
+                memcpy(frame + LWS_PRE + 4, s->close_why, why);
+                lws_write(wsi, frame + LWS_PRE, why + 4, LWS_WRITE_RAW);
+                return -1;
+            }
             lws_close_reason(wsi, (enum lws_close_status)s->close_code,
                              (unsigned char *)(uintptr_t)s->close_why,
                              strlen(s->close_why));
@@ -817,6 +833,8 @@ static void *ws_reload_main(void *arg)
         intent_set_free(set);
         set = NULL;
     }
+    if (set && dialogue_cache_size(set, (size_t)srv->cfg->answer_cache) < 0)
+        LOG_WARN("reload", "no memory for an answer cache: serving without");
     if (!set && problems == 0)
         problems = 1;
     pthread_mutex_lock(&srv->rl.mu);
