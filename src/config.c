@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "build_config.h"
 #include "dialogue.h"
@@ -59,7 +60,7 @@ static const struct config_option config_table[] = {
     {"log-unmatched", KIND_BOOL, FIELD(log_unmatched), 0, 0, NULL,
      "log unmatched questions, digits and e-mails redacted (organizer opt-in)"},
     {"workers", KIND_INT, FIELD(workers), 1, 64, "N",
-     "processes serving the port, each with its own catalogue (default 1)"},
+     "processes serving the port, each with its own catalogue (default: one per core)"},
     {"event-loop", KIND_LOOP, FIELD(event_loop), 0, 0, "LOOP",
      "uv (default: libuv, epoll; idle sessions cost nothing) or poll (poll(2))"},
     {"answer-cache", KIND_INT, FIELD(answer_cache), 0, 1048576, "N",
@@ -89,10 +90,11 @@ void config_defaults(struct config *cfg)
     cfg->stall_timeout = 10;
     cfg->log_level = LOG_LEVEL_INFO;
     cfg->log_unmatched = false;
-    /* One process by default: with several workers, the session limits are
-     * shared through counters that a connection racing between two workers
-     * can still pass (see README, Decisions). --workers N opts in. */
-    cfg->workers = 1;
+    /* One worker per core: this lws build serves from one thread. */
+    {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->workers = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
+    }
     /* libuv: with poll(2), every wake-up scans every session, and 10,000
      * idle ones cut throughput to a tenth (README, Performance). */
     cfg->event_loop = CONFIG_LOOP_UV;

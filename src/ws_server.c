@@ -39,10 +39,11 @@
 #include "metrics.h"
 #include "protocol.h"
 
-#define WS_PROTOCOL      "vigie.v1"
-#define WS_HTTP_PROTOCOL "vigie-http"
-#define WS_CTL_PROTOCOL  "vigie-ctl"
-#define WS_CHAT_PATH     "/chat"
+#define WS_PROTOCOL              "vigie.v1"
+#define WS_HTTP_PROTOCOL         "vigie-http"
+#define WS_CTL_PROTOCOL          "vigie-ctl"
+#define WS_CHAT_PATH             "/chat"
+#define WS_CLOSE_TRY_AGAIN_LATER 1013 /* RFC 6455 registry: try again later */
 
 /* rx_buffer_size: lws allocates this per established session, so it is kept
  * small (issue 6: memory per idle session); longer frames arrive in pieces
@@ -574,8 +575,13 @@ static int ws_established(struct server *srv, struct session *s, struct lws *wsi
     if (ws_shared_admit(srv->shared, srv->worker, s->addr_slot,
                         (unsigned long)srv->cfg->max_sessions,
                         (unsigned long)srv->cfg->max_sessions_per_address) != 0) {
+        /* The handshake is over: refuse with a close frame the client can
+         * read (1013, try again later), never serving a message. */
         metrics_add(srv->metrics, METRICS_REFUSED, "limit_race", NULL, 1);
-        return -1;
+        s->close_code = WS_CLOSE_TRY_AGAIN_LATER;
+        s->close_why = "too many sessions, try again later";
+        lws_callback_on_writable(wsi);
+        return 0;
     }
     s->established = true;
     s->next = srv->sessions;
@@ -691,6 +697,8 @@ static int ws_callback_chat(struct lws *wsi, enum lws_callback_reasons reason, v
             return ws_receive(srv, s, wsi, in, len);
 
         case LWS_CALLBACK_SERVER_WRITEABLE:
+            if (s && !s->established && s->close_code)
+                return ws_writeable(srv, s, wsi); /* refused after the handshake */
             if (!s || !s->established)
                 return 0;
             return ws_writeable(srv, s, wsi);

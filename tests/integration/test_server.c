@@ -120,6 +120,11 @@ static void server_start_in(struct server_proc *sp, const char *intents, ...)
     argv[argc++] = intents ? intents : fixture_dir;
     argv[argc++] = "--web";
     argv[argc++] = web_dir;
+    /* One process unless the case asks for more (a later --workers wins):
+     * what a case measures of "the server" (descriptors, memory, log lines)
+     * is then one process's. The workers case runs two. */
+    argv[argc++] = "--workers";
+    argv[argc++] = "1";
     va_start(ap, intents);
     for (const char *a = va_arg(ap, const char *); a && argc < MAX_ARGS - 1;
          a = va_arg(ap, const char *))
