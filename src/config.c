@@ -62,7 +62,7 @@ static const struct config_option config_table[] = {
     {"workers", KIND_INT, FIELD(workers), 1, 64, "N",
      "processes serving the port, each with its own catalogue (default: one per core)"},
     {"event-loop", KIND_LOOP, FIELD(event_loop), 0, 0, "LOOP",
-     "poll (default, poll(2)) or uv (libuv, epoll: idle sessions cost nothing)"},
+     "uv (default: libuv, epoll; idle sessions cost nothing) or poll (poll(2))"},
     {"answer-cache", KIND_INT, FIELD(answer_cache), 0, 1048576, "N",
      "answers to recent messages kept per worker, by hash, no text (default 4096; 0 = "
      "off)"},
@@ -95,11 +95,9 @@ void config_defaults(struct config *cfg)
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         cfg->workers = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
     }
-    /* poll(2): every case of the test suite is stable on it. libuv keeps
-     * its speed with many idle sessions but, in lws 4.1.6, a stalled
-     * client killed with lws_set_timeout() once stayed open (README,
-     * Decisions): --event-loop uv opts in. */
-    cfg->event_loop = CONFIG_LOOP_POLL;
+    /* libuv: with poll(2) every wake-up scans every session, and 10,000
+     * idle ones cut throughput to a tenth (README, Performance). */
+    cfg->event_loop = CONFIG_LOOP_UV;
     cfg->answer_cache = DIALOGUE_CACHE_ENTRIES;
 }
 

@@ -195,6 +195,21 @@ static bool ws_stalled(struct session *s, uint64_t now, uint64_t limit)
     return now - since > limit;
 }
 
+/* Gives up on a client's socket at once: lws may otherwise wait for its
+ * unread replies to drain before it closes (with libuv we saw it wait
+ * indefinitely). Linger 0 makes the close a reset that drops them; the
+ * shutdown makes the socket readable (end of file), so the loop closes it. */
+static void ws_abort_socket(struct lws *wsi)
+{
+    struct linger now = {1, 0};
+    int fd = lws_get_socket_fd(wsi);
+
+    if (fd < 0)
+        return;
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));
+    shutdown(fd, SHUT_RDWR);
+}
+
 static void ws_sweep_cb(lws_sorted_usec_list_t *sul)
 {
     struct server *srv = lws_container_of(sul, struct server, sweep_sul);
@@ -207,6 +222,7 @@ static void ws_sweep_cb(lws_sorted_usec_list_t *sul)
         metrics_add(srv->metrics, METRICS_CLOSED, "not_reading", NULL, 1);
         LOG_INFO("chat", "session closed id=%llu reason=not_reading queued=%u",
                  (unsigned long long)s->id, s->q_len);
+        ws_abort_socket(s->wsi);
         lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
     }
     lws_sul_schedule(srv->context, 0, &srv->sweep_sul, ws_sweep_cb, 1000 * 1000);
