@@ -569,6 +569,13 @@ struct lead_neg {
     pcre2_code *x, *y; /* owned; NULL: the pattern has another shape */
 };
 
+/* What the current key showed of one pattern's requirements. */
+struct pf_state {
+    uint32_t stamp; /* == gen: 'mask' is this key's */
+    uint8_t mask;   /* requirement sets seen */
+    uint8_t full;   /* mask of a pattern with all its sets */
+};
+
 struct prefilter {
     uint32_t nb;     /* buckets (by the hash of the whole literal), a power of two */
     uint32_t *start; /* nb + 1 offsets into 'lit' */
@@ -587,9 +594,7 @@ struct prefilter {
     uint64_t start3[1024];
     size_t n_patterns;
     /* scratch */
-    uint32_t *stamp;
-    uint8_t *mask; /* requirement sets seen (valid when stamp == gen) */
-    uint8_t *full; /* mask of a pattern with all its sets */
+    struct pf_state *state; /* per pattern: one cache line holds 8 */
     uint32_t gen;
     uint32_t *lit_stamp; /* == gen: lit[j] already found in this key */
     uint32_t *cand;
@@ -647,9 +652,7 @@ static void prefilter_free(struct prefilter *pf)
     alloc_free(pf->always);
     prefix_set_free(&pf->prefixes);
     alloc_free(pf->lit_stamp);
-    alloc_free(pf->stamp);
-    alloc_free(pf->mask);
-    alloc_free(pf->full);
+    alloc_free(pf->state);
     alloc_free(pf->cand);
     alloc_free(pf->matched);
     alloc_free(pf->bits);
@@ -702,9 +705,7 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     pf->lit = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit));
     pf->lit_stamp = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_stamp));
     pf->always = alloc_calloc(n, sizeof(*pf->always));
-    pf->stamp = alloc_calloc(n, sizeof(*pf->stamp));
-    pf->mask = alloc_calloc(n, sizeof(*pf->mask));
-    pf->full = alloc_calloc(n, sizeof(*pf->full));
+    pf->state = alloc_calloc(n, sizeof(*pf->state));
     pf->cand = alloc_calloc(n, sizeof(*pf->cand));
     pf->matched = alloc_calloc(n, sizeof(*pf->matched));
     pf->bits = alloc_calloc((n + 63) / 64, sizeof(*pf->bits));
@@ -713,15 +714,15 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     pf->memo_rc = alloc_calloc(set->n_memo ? set->n_memo : 1, sizeof(*pf->memo_rc));
     pf->memo_span = alloc_calloc(set->n_memo ? set->n_memo : 1, sizeof(*pf->memo_span));
     if (!all || !lits || !pf->post || !pf->lit || !pf->lit_stamp || !pf->always ||
-        !pf->stamp || !pf->mask || !pf->full || !pf->cand || !pf->matched || !pf->bits ||
-        !pf->lead || !pf->memo_stamp || !pf->memo_rc || !pf->memo_span)
+        !pf->state || !pf->cand || !pf->matched || !pf->bits || !pf->lead ||
+        !pf->memo_stamp || !pf->memo_rc || !pf->memo_span)
         goto fail;
     n_all = 0;
     for (i = 0; i < set->n_patterns; i++) {
         const struct pattern *p = &set->patterns[i];
         if (p->req.n == 0)
             pf->always[pf->n_always++] = (uint32_t)i;
-        pf->full[i] = (uint8_t)((1u << p->req.n_sets) - 1);
+        pf->state[i].full = (uint8_t)((1u << p->req.n_sets) - 1);
         for (k = 0; k < p->req.n; k++) {
             all[n_all].lit = p->req.lits[k];
             all[n_all].pattern = (uint32_t)i;
@@ -801,7 +802,8 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
     size_t i, n = 0, a, c, out = 0;
 
     if (++pf->gen == 0) {
-        memset(pf->stamp, 0, sizeof(*pf->stamp) * pf->n_patterns);
+        for (i = 0; i < pf->n_patterns; i++)
+            pf->state[i].stamp = 0;
         memset(pf->lit_stamp, 0, sizeof(*pf->lit_stamp) * pf->start[pf->nb]);
         pf->gen = 1;
     }
@@ -830,15 +832,16 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
                 pf->lit_stamp[j] = pf->gen;
                 for (q = e->post; q < e->post + e->n_post; q++) {
                     const struct pf_post *pp = &pf->post[q];
-                    if (pf->stamp[pp->pattern] != pf->gen) {
-                        pf->stamp[pp->pattern] = pf->gen;
-                        pf->mask[pp->pattern] = 0;
-                    } else if (pf->mask[pp->pattern] & pp->bit) {
+                    struct pf_state *st = &pf->state[pp->pattern];
+                    if (st->stamp != pf->gen) {
+                        st->stamp = pf->gen;
+                        st->mask = 0;
+                    } else if (st->mask & pp->bit) {
                         continue;
                     }
-                    pf->mask[pp->pattern] |= pp->bit;
+                    st->mask |= pp->bit;
                     /* A candidate once every requirement set has a literal. */
-                    if (pf->mask[pp->pattern] == pf->full[pp->pattern])
+                    if (st->mask == st->full)
                         pf->matched[n++] = pp->pattern;
                 }
             }
@@ -1221,6 +1224,12 @@ struct wx_post {
     uint32_t order; /* rank of the literal in that part */
 };
 
+/* The leftmost match of one part on the current key. */
+struct wx_state {
+    uint32_t stamp; /* == gen: the rest is this key's */
+    uint32_t pos, order, span;
+};
+
 struct word_index {
     uint32_t nb; /* buckets, a power of two */
     uint32_t *start;
@@ -1237,8 +1246,8 @@ struct word_index {
     uint64_t bloom[1024];
     /* scratch: the leftmost match of each part on the current key */
     uint32_t gen;
-    uint32_t *stamp, *pos, *order, *span;
-    uint32_t *ent_stamp; /* == gen: ent[j] already recorded for this key */
+    struct wx_state *state; /* per part */
+    uint32_t *ent_stamp;    /* == gen: ent[j] already recorded for this key */
 };
 
 static uint32_t wx_step(uint32_t h, unsigned char c)
@@ -1258,10 +1267,7 @@ static void word_index_free(struct word_index *wx)
     alloc_free(wx->start);
     alloc_free(wx->ent);
     alloc_free(wx->post);
-    alloc_free(wx->stamp);
-    alloc_free(wx->pos);
-    alloc_free(wx->order);
-    alloc_free(wx->span);
+    alloc_free(wx->state);
     prefix_set_free(&wx->prefixes);
     alloc_free(wx->ent_stamp);
     alloc_free(wx);
@@ -1335,14 +1341,11 @@ static struct word_index *word_index_build(struct intent_set *set)
     wx->ent = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->ent));
     wx->post = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->post));
     wx->ent_stamp = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->ent_stamp));
-    wx->stamp = alloc_calloc(np, sizeof(*wx->stamp));
-    wx->pos = alloc_calloc(np, sizeof(*wx->pos));
-    wx->order = alloc_calloc(np, sizeof(*wx->order));
-    wx->span = alloc_calloc(np, sizeof(*wx->span));
+    wx->state = alloc_calloc(np, sizeof(*wx->state));
     for (i = k = 0; i < n_all; i++)
         k += strlen(all[i].lit);
-    if (!wx->ent || !wx->post || !wx->ent_stamp || !wx->stamp || !wx->pos || !wx->order ||
-        !wx->span || prefix_set_init(&wx->prefixes, k) < 0)
+    if (!wx->ent || !wx->post || !wx->ent_stamp || !wx->state ||
+        prefix_set_init(&wx->prefixes, k) < 0)
         goto fail;
     /* Distinct (literal, end) pairs, each with its postings. */
     for (i = 0; i < n_all; i++) {
@@ -1409,13 +1412,13 @@ static void wx_hit(struct word_index *wx, const struct wx_entry *e, size_t i, si
 
     for (q = e->post; q < e->post + e->n_post; q++) {
         const struct wx_post *pp = &wx->post[q];
-        if (wx->stamp[pp->part] == wx->gen &&
-            (wx->pos[pp->part] < i || wx->order[pp->part] <= pp->order))
+        struct wx_state *st = &wx->state[pp->part];
+        if (st->stamp == wx->gen && (st->pos < i || st->order <= pp->order))
             continue;
-        wx->stamp[pp->part] = wx->gen;
-        wx->pos[pp->part] = (uint32_t)i;
-        wx->order[pp->part] = pp->order;
-        wx->span[pp->part] = (uint32_t)span;
+        st->stamp = wx->gen;
+        st->pos = (uint32_t)i;
+        st->order = pp->order;
+        st->span = (uint32_t)span;
     }
 }
 
@@ -1430,7 +1433,8 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
         if (!wa_alnum(k[i]) && k[i] != ' ' && k[i] != '\'')
             return 0;
     if (++wx->gen == 0) {
-        memset(wx->stamp, 0, sizeof(*wx->stamp) * (wx->n_parts ? wx->n_parts : 1));
+        for (size_t p = 0; p < wx->n_parts; p++)
+            wx->state[p].stamp = 0;
         memset(wx->ent_stamp, 0, sizeof(*wx->ent_stamp) * wx->start[wx->nb]);
         wx->gen = 1;
     }
@@ -1476,9 +1480,9 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
  * 1 and its span when it matched, else 0. */
 static int word_index_get(const struct word_index *wx, long id, size_t *span)
 {
-    if (wx->stamp[id] != wx->gen)
+    if (wx->state[id].stamp != wx->gen)
         return 0;
-    *span = wx->span[id];
+    *span = wx->state[id].span;
     return 1;
 }
 

@@ -233,10 +233,17 @@ static int proto_lit(struct proto_buf *b, const char *s)
 
 /* Appends 's' as a JSON string, quotes included. The catalogue's strings are
  * valid UTF-8 (checked at load), so bytes >= 0x80 are copied unchanged. */
+/* The bytes a JSON string cannot hold as they are: controls, DEL, '"' and
+ * '\\'. Every other byte, UTF-8 included, is copied. */
+static int json_escaped(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
+}
+
 static int proto_str(struct proto_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t n = s ? strlen(s) : 0;
+    size_t n = s ? strlen(s) : 0, i = 0;
     unsigned char *o;
 
     /* Worst case: every byte becomes \u00XX. */
@@ -244,27 +251,32 @@ static int proto_str(struct proto_buf *b, const char *s)
         return VIGIE_ENOMEM;
     o = b->data + b->headroom + b->len;
     *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    while (i < n) {
+        size_t run = i;
+        unsigned char c;
+        /* Answers are long runs of plain text: copy them whole. */
+        while (run < n && !json_escaped((unsigned char)s[run]))
+            run++;
+        memcpy(o, s + i, run - i);
+        o += run - i;
+        if (run == n)
+            break;
+        c = (unsigned char)s[run];
+        *o++ = '\\';
         if (c == '"' || c == '\\') {
-            *o++ = '\\';
             *o++ = c;
         } else if (c == '\n') {
-            *o++ = '\\';
             *o++ = 'n';
         } else if (c == '\t') {
-            *o++ = '\\';
             *o++ = 't';
-        } else if (c < 0x20 || c == 0x7f) {
-            *o++ = '\\';
+        } else {
             *o++ = 'u';
             *o++ = '0';
             *o++ = '0';
             *o++ = (unsigned char)hex[c >> 4];
             *o++ = (unsigned char)hex[c & 15];
-        } else {
-            *o++ = c;
         }
+        i = run + 1;
     }
     *o++ = '"';
     b->len = (size_t)(o - (b->data + b->headroom));
