@@ -245,6 +245,8 @@ static void ws_unpause(struct server *srv, struct session *s)
     lws_rx_flow_control(s->wsi, 1);
 }
 
+static int ws_writeable(struct server *srv, struct session *s, struct lws *wsi);
+
 /* Takes over 'b''s memory as a queued message. When WS_QUEUE_MAX replies
  * wait, reading from the client stops until half are written, and a client
  * that does not read them within --stall-timeout is closed. Returns 0,
@@ -275,6 +277,12 @@ static int ws_enqueue(struct server *srv, struct session *s, struct proto_buf *b
         s->q_head = n;
     s->q_tail = n;
     s->q_len++;
+    /* The common case, one reply and room in the socket: write it now.
+     * Asking for a writeable callback instead costs two changes of the
+     * poll set per message, and with libuv each change scans the events
+     * of the current wake-up (quadratic with many busy connections). */
+    if (s->q_len == 1 && !s->close_code && !lws_send_pipe_choked(s->wsi))
+        return ws_writeable(srv, s, s->wsi) < 0 ? -1 : 0;
     lws_callback_on_writable(s->wsi);
     return 0;
 }
