@@ -234,9 +234,9 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
                 break;
             }
             p->i += 2;
-            if (strchr("bBAzZG", e))
-                continue; /* zero-width: the run goes on */
-            if (strchr("QEcgkNoK", e)) {
+            if (strchr("bBAzZGK", e))
+                continue; /* zero-width (\K only moves the reported start) */
+            if (strchr("QEcgkNo", e)) {
                 p->giveup = 1;
                 break;
             }
