@@ -11,6 +11,7 @@
 #include "lang.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,63 @@ static int in_list(const char *const *list, size_t n, const char *w, size_t wl)
             hi = mid;
     }
     return 0;
+}
+
+/* The two lists in one hash table, built once (they never change): a word
+ * is looked up in a few instructions rather than two binary searches. */
+#define FUNCTION_SLOTS 1024 /* a power of two, over twice the two lists (425 words) */
+
+struct function_word {
+    const char *w; /* NULL: empty slot */
+    unsigned char len;
+    signed char lang;
+};
+
+static struct function_word function_table[FUNCTION_SLOTS];
+static pthread_once_t function_once = PTHREAD_ONCE_INIT;
+
+static uint32_t word_hash(const char *w, size_t wl)
+{
+    uint32_t h = 2166136261u;
+
+    for (size_t i = 0; i < wl; i++)
+        h = (h ^ (unsigned char)w[i]) * 16777619u;
+    return h ^ (h >> 15);
+}
+
+static void function_add(const char *w, enum lang lang)
+{
+    size_t wl = strlen(w);
+    uint32_t i = word_hash(w, wl) & (FUNCTION_SLOTS - 1);
+
+    while (function_table[i].w)
+        i = (i + 1) & (FUNCTION_SLOTS - 1);
+    function_table[i].w = w;
+    function_table[i].len = (unsigned char)wl;
+    function_table[i].lang = (signed char)lang;
+}
+
+static void function_build(void)
+{
+    for (size_t i = 0; i < N_FR; i++)
+        function_add(fr_words[i], LANG_FR);
+    for (size_t i = 0; i < N_EN; i++)
+        function_add(en_words[i], LANG_EN);
+}
+
+/* The list 'w' ('wl' bytes) belongs to, or LANG_NONE. */
+static enum lang function_word_lang(const char *w, size_t wl)
+{
+    uint32_t i;
+
+    if (wl == 0 || wl > 255)
+        return LANG_NONE;
+    pthread_once(&function_once, function_build);
+    for (i = word_hash(w, wl) & (FUNCTION_SLOTS - 1); function_table[i].w;
+         i = (i + 1) & (FUNCTION_SLOTS - 1))
+        if (function_table[i].len == wl && memcmp(function_table[i].w, w, wl) == 0)
+            return (enum lang)function_table[i].lang;
+    return LANG_NONE;
 }
 
 int lang_lists_ok(void)
@@ -397,6 +455,7 @@ void lang_weigh(const struct lang_lexicon *lex, const char *text, size_t len,
     while (i < n) {
         size_t s, wl;
         int ap;
+        enum lang fl;
         while (i < n && key[i] == ' ')
             i++;
         s = i;
@@ -405,10 +464,8 @@ void lang_weigh(const struct lang_lexicon *lex, const char *text, size_t len,
         wl = i - s;
         if (wl == 0)
             break;
-        if (in_list(fr_words, N_FR, key + s, wl))
-            ev->strong[LANG_FR] += 2;
-        else if (in_list(en_words, N_EN, key + s, wl))
-            ev->strong[LANG_EN] += 2;
+        if ((fl = function_word_lang(key + s, wl)) != LANG_NONE)
+            ev->strong[fl] += 2;
         else if ((ap = apostrophe_evidence(key + s, wl)) != 0)
             ev->strong[ap > 0 ? LANG_FR : LANG_EN] += 2;
         else if (lex) {
