@@ -107,20 +107,26 @@ void answer_cache_free(struct answer_cache *c)
     alloc_free(c);
 }
 
-int answer_cache_get(struct answer_cache *c, const char *text, size_t len,
+void answer_cache_key(const struct answer_cache *c, const char *text, size_t len,
+                      struct answer_key *key)
+{
+    key->h1 = key->h2 = 0;
+    if (c)
+        hash_text(c, text, len, &key->h1, &key->h2);
+}
+
+int answer_cache_get(struct answer_cache *c, const struct answer_key *key,
                      struct cached_answer *out)
 {
-    uint64_t h1, h2;
     struct cache_slot *set;
     int w;
 
     if (!c)
         return 0;
-    hash_text(c, text, len, &h1, &h2);
     c->lookups++;
-    set = &c->slot[h1 & c->mask];
+    set = &c->slot[key->h1 & c->mask];
     for (w = 0; w < ANSWER_CACHE_WAYS; w++) {
-        if (set[w].h1 == h1 && set[w].h2 == h2) {
+        if (set[w].h1 == key->h1 && set[w].h2 == key->h2) {
             c->hits++;
             set[w].used = ++c->clock;
             *out = set[w].answer;
@@ -130,28 +136,26 @@ int answer_cache_get(struct answer_cache *c, const char *text, size_t len,
     return 0;
 }
 
-void answer_cache_put(struct answer_cache *c, const char *text, size_t len,
+void answer_cache_put(struct answer_cache *c, const struct answer_key *key,
                       const struct cached_answer *answer)
 {
-    uint64_t h1, h2;
     struct cache_slot *set, *victim;
     int w;
 
     if (!c)
         return;
-    hash_text(c, text, len, &h1, &h2);
-    set = &c->slot[h1 & c->mask];
+    set = &c->slot[key->h1 & c->mask];
     victim = &set[0];
     for (w = 0; w < ANSWER_CACHE_WAYS; w++) {
-        if (set[w].h1 == h1 && set[w].h2 == h2) {
+        if (set[w].h1 == key->h1 && set[w].h2 == key->h2) {
             victim = &set[w];
             break;
         }
         if (set[w].used < victim->used)
             victim = &set[w]; /* never used (0) comes first */
     }
-    victim->h1 = h1;
-    victim->h2 = h2;
+    victim->h1 = key->h1;
+    victim->h2 = key->h2;
     victim->used = ++c->clock;
     victim->answer = *answer;
 }

@@ -35,12 +35,23 @@ struct answer_cache;
 struct answer_cache *answer_cache_new(size_t entries);
 void answer_cache_free(struct answer_cache *c);
 
-/* 1 and '*out' when the answer to 'text' ('len' bytes) is known, else 0. */
-int answer_cache_get(struct answer_cache *c, const char *text, size_t len,
+/* Where a message's answer is kept: its keyed hash, computed once per
+ * message for the lookup and, on a miss, the store. */
+struct answer_key {
+    uint64_t h1, h2;
+};
+
+/* The key of 'text' ('len' bytes) in 'c' (all zero when 'c' is NULL). */
+void answer_cache_key(const struct answer_cache *c, const char *text, size_t len,
+                      struct answer_key *key);
+
+/* 1 and '*out' when the answer under 'key' is known, else 0. */
+int answer_cache_get(struct answer_cache *c, const struct answer_key *key,
                      struct cached_answer *out);
 
-/* Remembers the answer to 'text' (replacing what shared its slot). */
-void answer_cache_put(struct answer_cache *c, const char *text, size_t len,
+/* Remembers the answer under 'key' (replacing the least recently used of
+ * its set). */
+void answer_cache_put(struct answer_cache *c, const struct answer_key *key,
                       const struct cached_answer *answer);
 
 /* Lookups and hits so far (statistics). */

@@ -224,6 +224,7 @@ int dialogue_message(const struct intent_set *set, struct dialogue *d, const cha
                      size_t len, enum lang hint, struct reply *out)
 {
     struct cached_answer a;
+    struct answer_key key;
     enum lang lang;
     size_t i;
     int rc;
@@ -231,15 +232,17 @@ int dialogue_message(const struct intent_set *set, struct dialogue *d, const cha
     memset(out, 0, sizeof(*out));
     if (len > DIALOGUE_MAX_TEXT)
         return VIGIE_ETOOLONG;
-    if (!utf8_is_valid(text, len))
-        return VIGIE_EUTF8;
-    if (len == 0 || only_space(text, len))
-        return VIGIE_EINVAL;
-    if (!answer_cache_get(set->answers, text, len, &a)) {
+    answer_cache_key(set->answers, text, len, &key);
+    /* A text found in the cache passed the checks below when it was kept. */
+    if (!answer_cache_get(set->answers, &key, &a)) {
+        if (!utf8_is_valid(text, len))
+            return VIGIE_EUTF8;
+        if (len == 0 || only_space(text, len))
+            return VIGIE_EINVAL;
         rc = understand(set, text, len, &a);
         if (rc < 0)
             return rc;
-        answer_cache_put(set->answers, text, len, &a);
+        answer_cache_put(set->answers, &key, &a);
     }
     lang = (enum lang)a.lang;
     if (lang == LANG_NONE)

@@ -1282,7 +1282,12 @@ int ws_server_serve(const struct config *cfg, struct intent_set *set, int listen
     info.retry_and_idle_policy = &retry;
     srv->context = lws_create_context(&info);
     if (!srv->context) {
-        LOG_ERROR("server", "cannot create the libwebsockets context");
+        if (cfg->event_loop == CONFIG_LOOP_UV)
+            LOG_ERROR("server", "cannot create the libwebsockets context with libuv: is "
+                                "the libwebsockets-evlib-uv package installed? "
+                                "(--event-loop poll needs none)");
+        else
+            LOG_ERROR("server", "cannot create the libwebsockets context");
         goto fail;
     }
 
