@@ -1355,12 +1355,13 @@ static void split_one(const char *src, size_t from, size_t to, size_t part[2],
  * ^(?=.*A)(?!.*B)...(.*C)? form with a positive part, whose span is the sum
  * of its positive parts; the others take the span of the whole pattern. */
 static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg, int *anch,
-                                 unsigned max, int *plain)
+                                 unsigned max, int *plain, int *tail)
 {
     size_t len = strlen(src), i = 1;
     unsigned n = 0, k;
 
     *plain = 1;
+    *tail = 0;
     if (src[0] != '^' || has_top_alternation(src, 0, len))
         return 0;
     for (const char *b = strchr(src, '\\'); b; b = strchr(b + 2, '\\')) {
@@ -1392,6 +1393,7 @@ static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg, in
             return 0;
         split_one(src, i, len, part[n], &anch[n], plain);
         neg[n++] = 0;
+        *tail = 1;
     }
     for (k = 0; k < n && neg[k]; k++)
         ;
@@ -1485,15 +1487,20 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
 {
     struct intent_set *set = ld->set;
     size_t part[MAX_PARTS][2];
-    int neg[MAX_PARTS], anch[MAX_PARTS], plain;
-    unsigned n = split_lookaheads(folded, part, neg, anch, MAX_PARTS, &plain), k;
+    int neg[MAX_PARTS], anch[MAX_PARTS], plain, tail;
+    unsigned n = split_lookaheads(folded, part, neg, anch, MAX_PARTS, &plain, &tail), k;
 
     if (n == 0)
         return 0;
     p->parts = alloc_calloc(n, sizeof(*p->parts));
     if (!p->parts)
         return -1;
-    p->whole_span = !plain;
+    /* Lookaheads match nothing: run whole, the pattern matches what its
+     * tail matches at offset 0. */
+    p->span_rule = plain         ? SPAN_PARTS
+                   : !tail       ? SPAN_WEIGHT
+                   : anch[n - 1] ? SPAN_TAIL
+                                 : SPAN_WHOLE;
     for (k = 0; k < n; k++) {
         const char *src = folded + part[k][0];
         size_t len = part[k][1] - part[k][0];
@@ -1525,7 +1532,7 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
             alloc_free(p->parts);
             p->parts = NULL;
             p->n_parts = 0;
-            p->whole_span = 0;
+            p->span_rule = SPAN_PARTS;
             return errcode == PCRE2_ERROR_NOMEMORY || errcode == PCRE2_ERROR_HEAPLIMIT
                        ? -1
                        : 0;

@@ -87,6 +87,13 @@ struct pattern_part {
     unsigned memo;
 };
 
+/* The span of a split pattern ^(?=A)(?!B)...TAIL, the length of its match
+ * when it runs whole: the sum of its positive parts' spans (the
+ * ^(?=.*A)(?!.*B)...(.*C)? form, by definition), its weight (no tail: an
+ * empty match), the tail's (an anchored tail), or, for a tail .*C after an
+ * anchored lookahead, the whole pattern's, run again once a tie needs it. */
+enum span_rule { SPAN_PARTS, SPAN_WEIGHT, SPAN_TAIL, SPAN_WHOLE };
+
 struct pattern {
     pcre2_code *code;           /* owned: the pattern as written (folded) */
     struct pattern_part *parts; /* owned; NULL when the pattern runs whole */
@@ -98,9 +105,8 @@ struct pattern {
     size_t weight;  /* specificity of a zero-width match: its literal bytes */
     struct pattern_lits req;
     struct word_alts words; /* the whole pattern, when it has no parts */
-    /* The parts only tell whether it matches; when they all agree, the
-     * whole pattern runs for its span (see split_lookaheads()). */
-    int whole_span;
+    /* Where a split pattern's span comes from (see compile_parts()). */
+    enum span_rule span_rule;
     /* No other intent has this priority: once one of its patterns matched,
      * spans decide nothing (see run_patterns()). Set by match_index_build(). */
     int alone;

@@ -1733,12 +1733,13 @@ static int split_part_exec(const struct intent_set *set, const struct pattern_pa
 }
 
 /* Runs one pattern on the key: 1 and its span when it matches, 0 when not,
- * a negative pcre2 error (a limit) otherwise. */
+ * a negative pcre2 error (a limit) otherwise. For a split pattern whose
+ * span needs the whole pattern (SPAN_WHOLE), the span given is the parts'
+ * until pattern_span() replaces it. */
 static int pattern_exec(const struct intent_set *set, const struct pattern *p,
-                        const char *key, size_t len, int words_ok, int need_span,
-                        size_t *span)
+                        const char *key, size_t len, int words_ok, size_t *span)
 {
-    size_t part_span = 0;
+    size_t part_span = 0, tail_span = 0;
     unsigned k;
     int rc, pass;
 
@@ -1772,18 +1773,36 @@ static int pattern_exec(const struct intent_set *set, const struct pattern *p,
                 return 0;
             if (!negative)
                 *span += part_span;
+            if (k == p->n_parts - 1)
+                tail_span = part_span;
         }
     }
-    if (p->whole_span && need_span) {
-        /* The parts agree that it matches: the whole pattern gives the
-         * span it always had. */
-        rc = pcre_exec(set, p->code, key, len, span);
-        if (rc <= 0)
-            return rc;
-    }
+    if (p->span_rule == SPAN_WEIGHT)
+        *span = 0;
+    else if (p->span_rule == SPAN_TAIL)
+        *span = tail_span;
     if (*span == 0)
         *span = p->weight;
     return 1;
+}
+
+/* The span pattern 'p' had when it was run whole, once pattern_exec() said
+ * it matches: the parts agree that it does, and the whole pattern gives the
+ * span it always had. A limit keeps the parts' span. */
+static int pattern_span(const struct intent_set *set, const struct pattern *p,
+                        const char *key, size_t len, size_t *span)
+{
+    size_t whole = 0;
+    int rc;
+
+    if (p->n_parts == 0 || p->span_rule != SPAN_WHOLE)
+        return 0;
+    rc = pcre_exec(set, p->code, key, len, &whole);
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        *span = whole ? whole : p->weight;
+    return 0;
 }
 
 /* Stage 1 over the candidate patterns; patterns of intent 'skip' (or -1)
@@ -1794,7 +1813,7 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
 {
     struct intent_set *mset = (struct intent_set *)set; /* statistics and scratch only */
     long best = -1;
-    int best_prio = 0;
+    int best_prio = 0, best_exact = 0;
     size_t best_span = 0, i;
     long matched_intent = -1;
     unsigned mask = 0;
@@ -1820,7 +1839,7 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
         if (p->alone && p->intent == matched_intent && (mask & (1u << p->lang)))
             continue;
         out->n_tried++;
-        rc = pattern_exec(set, p, key, len, words_ok, !p->alone, &span);
+        rc = pattern_exec(set, p, key, len, words_ok, &span);
         if (rc == 0)
             continue;
         if (rc < 0) {
@@ -1830,13 +1849,29 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
         }
         if (p->intent == matched_intent)
             mask |= 1u << p->lang;
-        if (best < 0 || p->priority > best_prio || span > best_span) {
+        /* Spans rank the matches of one priority, so the whole-pattern
+         * spans are computed only when a second match needs them (an
+         * intent alone at its priority never does). */
+        if (best >= 0 && !p->alone) {
+            if (!best_exact &&
+                pattern_span(set, &set->patterns[best], key, len, &best_span) < 0) {
+                out->limit_hit = true;
+                mset->limit_hits++;
+            }
+            best_exact = 1;
+            if (pattern_span(set, p, key, len, &span) < 0) {
+                out->limit_hit = true;
+                mset->limit_hits++;
+            }
+        }
+        if (best < 0 || span > best_span) {
             if (p->intent != matched_intent)
                 mask = 1u << p->lang;
             matched_intent = p->intent;
             best = (long)(cand ? cand[i] : i);
             best_prio = p->priority;
             best_span = span;
+            best_exact = best_exact && !p->alone;
         }
     }
     if (best >= 0) {

@@ -298,9 +298,10 @@ enum norm_kind norm_fold_cp(uint32_t cp, char out[5])
 struct fold_out {
     char *buf;
     size_t n;
-    char run[5];    /* the letter being repeated ("" when none) */
-    unsigned run_n; /* how many times */
-    int space;      /* a space is owed before the next character */
+    char run[4];      /* the letter being repeated */
+    unsigned run_len; /* its bytes */
+    unsigned run_n;   /* how many times (0: no run) */
+    int space;        /* a space is owed before the next character */
 };
 
 static void put_bytes(struct fold_out *o, const char *s, size_t len)
@@ -311,31 +312,28 @@ static void put_bytes(struct fold_out *o, const char *s, size_t len)
 
 static void flush_run(struct fold_out *o)
 {
-    size_t len = strlen(o->run);
-
     if (o->run_n == 0)
         return;
     /* A run of 3 or more identical letters stands for one ("helllp"). */
     if (o->run_n >= 3)
-        put_bytes(o, o->run, len);
-    else
-        while (o->run_n--)
-            put_bytes(o, o->run, len);
-    o->run_n = 0;
-    o->run[0] = '\0';
+        o->run_n = 1;
+    while (o->run_n) {
+        put_bytes(o, o->run, o->run_len);
+        o->run_n--;
+    }
 }
 
 static void put_space_owed(struct fold_out *o)
 {
     if (o->space && o->n > 0)
-        put_bytes(o, " ", 1);
+        o->buf[o->n++] = ' ';
     o->space = 0;
 }
 
 /* One folded character: a letter (ASCII or not), a digit or an apostrophe. */
 static void put_char(struct fold_out *o, const char *c, size_t len, int is_letter)
 {
-    if (is_letter && o->run_n > 0 && !o->space && strlen(o->run) == len &&
+    if (is_letter && o->run_n > 0 && !o->space && o->run_len == len &&
         memcmp(o->run, c, len) == 0) {
         o->run_n++;
         return;
@@ -344,11 +342,39 @@ static void put_char(struct fold_out *o, const char *c, size_t len, int is_lette
     put_space_owed(o);
     if (is_letter) {
         memcpy(o->run, c, len);
-        o->run[len] = '\0';
+        o->run_len = (unsigned)len;
         o->run_n = 1;
     } else {
         put_bytes(o, c, len);
     }
+}
+
+/* norm_fold_cp() and put_char() for one ASCII byte, without the detour
+ * through a code point and a string: most messages are ASCII only. */
+static void put_ascii_byte(struct fold_out *o, unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        c = (unsigned char)(c - 'A' + 'a');
+    if (c >= 'a' && c <= 'z') {
+        if (o->run_n > 0 && !o->space && o->run_len == 1 && o->run[0] == (char)c) {
+            o->run_n++;
+            return;
+        }
+        flush_run(o);
+        put_space_owed(o);
+        o->run[0] = (char)c;
+        o->run_len = 1;
+        o->run_n = 1;
+        return;
+    }
+    if ((c >= '0' && c <= '9') || c == '\'' || c == '`') {
+        flush_run(o);
+        put_space_owed(o);
+        o->buf[o->n++] = c == '`' ? '\'' : (char)c;
+        return;
+    }
+    flush_run(o);
+    o->space = 1;
 }
 
 int norm_text(const char *in, size_t len, char *out, size_t cap, size_t *out_len)
@@ -365,16 +391,15 @@ int norm_text(const char *in, size_t len, char *out, size_t cap, size_t *out_len
         int n;
 
         if (p[i] < 0x80) {
-            cp = p[i];
-            n = 1;
-        } else {
-            n = utf8_decode(p + i, len - i, &cp);
-            if (n < 0) {
-                out[0] = '\0';
-                if (out_len)
-                    *out_len = 0;
-                return VIGIE_EUTF8;
-            }
+            put_ascii_byte(&o, p[i++]);
+            continue;
+        }
+        n = utf8_decode(p + i, len - i, &cp);
+        if (n < 0) {
+            out[0] = '\0';
+            if (out_len)
+                *out_len = 0;
+            return VIGIE_EUTF8;
         }
         i += (size_t)n;
         switch (norm_fold_cp(cp, f)) {
