@@ -467,6 +467,7 @@ void intent_set_free(struct intent_set *set)
         struct pattern *p = &set->patterns[i];
         size_t k;
         pcre2_code_free(p->code);
+        pcre2_code_free(p->span_code);
         match_word_alts_free(&p->words);
         for (k = 0; k < p->n_parts; k++) {
             pcre2_code_free(p->parts[k].code);
@@ -1355,7 +1356,7 @@ static void split_one(const char *src, size_t from, size_t to, size_t part[2],
  * ^(?=.*A)(?!.*B)...(.*C)? form with a positive part, whose span is the sum
  * of its positive parts; the others take the span of the whole pattern. */
 static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg, int *anch,
-                                 unsigned max, int *plain, int *tail)
+                                 unsigned max, int *plain, size_t *tail)
 {
     size_t len = strlen(src), i = 1;
     unsigned n = 0, k;
@@ -1393,7 +1394,7 @@ static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg, in
             return 0;
         split_one(src, i, len, part[n], &anch[n], plain);
         neg[n++] = 0;
-        *tail = 1;
+        *tail = i;
     }
     for (k = 0; k < n && neg[k]; k++)
         ;
@@ -1487,7 +1488,8 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
 {
     struct intent_set *set = ld->set;
     size_t part[MAX_PARTS][2];
-    int neg[MAX_PARTS], anch[MAX_PARTS], plain, tail;
+    int neg[MAX_PARTS], anch[MAX_PARTS], plain;
+    size_t tail;
     unsigned n = split_lookaheads(folded, part, neg, anch, MAX_PARTS, &plain, &tail), k;
 
     if (n == 0)
@@ -1542,6 +1544,19 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
         if (!anch[k] && match_word_alts(folded + part[k][0], part[k][1] - part[k][0],
                                         &p->parts[k].words) < 0)
             return -1; /* freed with the set */
+    }
+    if (p->span_rule == SPAN_WHOLE) {
+        /* The whole pattern's span is that of its tail .*C run anchored:
+         * the lookaheads before it match nothing. Without this code (it
+         * does not compile alone), the whole pattern gives it. */
+        int errcode;
+        PCRE2_SIZE erroff;
+        p->span_code = pcre2_compile((PCRE2_SPTR)folded + tail, PCRE2_ZERO_TERMINATED,
+                                     PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C |
+                                         PCRE2_ANCHORED,
+                                     &errcode, &erroff, set->cctx);
+        if (p->span_code)
+            pcre2_jit_compile(p->span_code, PCRE2_JIT_COMPLETE);
     }
     /* Only now that the whole pattern stands can its parts serve others. */
     set->n_memo += n;
@@ -1623,7 +1638,9 @@ static int compile_patterns(struct loader *ld)
                      match_word_alts(folded, strlen(folded), &p->words) < 0)) {
                     size_t j;
                     pcre2_code_free(p->code);
+                    pcre2_code_free(p->span_code);
                     p->code = NULL;
+                    p->span_code = NULL;
                     match_word_alts_free(&p->words);
                     for (j = 0; j < p->n_parts; j++) {
                         pcre2_code_free(p->parts[j].code);

@@ -107,6 +107,7 @@ struct pattern {
     struct word_alts words; /* the whole pattern, when it has no parts */
     /* Where a split pattern's span comes from (see compile_parts()). */
     enum span_rule span_rule;
+    pcre2_code *span_code; /* owned, SPAN_WHOLE: the tail .*C, anchored */
     /* No other intent has this priority: once one of its patterns matched,
      * spans decide nothing (see run_patterns()). Set by match_index_build(). */
     int alone;

@@ -1797,7 +1797,7 @@ static int pattern_span(const struct intent_set *set, const struct pattern *p,
 
     if (p->n_parts == 0 || p->span_rule != SPAN_WHOLE)
         return 0;
-    rc = pcre_exec(set, p->code, key, len, &whole);
+    rc = pcre_exec(set, p->span_code ? p->span_code : p->code, key, len, &whole);
     if (rc < 0)
         return rc;
     if (rc == 1)
@@ -1942,10 +1942,45 @@ static uint64_t feat_hash(char type, const char *s, size_t n)
     return h ? h : 1;
 }
 
-static int feat_cmp(const void *a, const void *b)
+/* Sorts features by hash: qsort()'s indirect comparisons were half the
+ * cost of the fuzzy stage. Quicksort on the middle element, insertion sort
+ * below 16; equal hashes are merged afterwards, so stability is moot. */
+static void feat_sort(struct feature *f, size_t n)
 {
-    uint64_t x = ((const struct feature *)a)->h, y = ((const struct feature *)b)->h;
-    return x < y ? -1 : x > y;
+    while (n > 16) {
+        uint64_t pivot = f[n / 2].h;
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            struct feature t;
+            while (f[i].h < pivot)
+                i++;
+            while (f[j].h > pivot)
+                j--;
+            if (i >= j)
+                break;
+            t = f[i];
+            f[i++] = f[j];
+            f[j--] = t;
+        }
+        /* recurse on the smaller side, loop on the larger */
+        if (j + 1 < n - j - 1) {
+            feat_sort(f, j + 1);
+            f += j + 1;
+            n -= j + 1;
+        } else {
+            feat_sort(f + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct feature t = f[i];
+        size_t k = i;
+        while (k > 0 && f[k - 1].h > t.h) {
+            f[k] = f[k - 1];
+            k--;
+        }
+        f[k] = t;
+    }
 }
 
 /* Features of a key: its words and the character trigrams of each word
@@ -1980,7 +2015,7 @@ static size_t features_of(const char *key, size_t len, struct feature *f, size_t
     }
     if (n == 0)
         return 0;
-    qsort(f, n, sizeof(*f), feat_cmp);
+    feat_sort(f, n);
     for (i = 0; i < n; i++) {
         if (out > 0 && f[out - 1].h == f[i].h)
             f[out - 1].tf += f[i].tf;
