@@ -88,21 +88,19 @@ static void render(const struct intent_set *set, long idx, unsigned turn,
     }
 }
 
-/* The message's own language, or LANG_NONE when its evidence is unclear. */
-static enum lang message_lang(const struct intent_set *set, const char *text, size_t len,
-                              const char *key, const struct match_result *m)
+/* The message's own language from the text's evidence 'ev' and what the
+ * match adds, or LANG_NONE when it is unclear. */
+static enum lang message_lang(struct lang_evidence *ev, const struct match_result *m)
 {
-    struct lang_evidence ev;
     int by_pattern = m->stage == MATCH_PATTERN || m->stage == MATCH_CORRECTED;
 
-    lang_weigh(set->lexicon, text, len, key, &ev);
     if (by_pattern && m->lang_mask == 1u << LANG_FR)
-        lang_evidence_add(&ev, LANG_FR, LANG_W_PATTERN);
+        lang_evidence_add(ev, LANG_FR, LANG_W_PATTERN);
     else if (by_pattern && m->lang_mask == 1u << LANG_EN)
-        lang_evidence_add(&ev, LANG_EN, LANG_W_PATTERN);
+        lang_evidence_add(ev, LANG_EN, LANG_W_PATTERN);
     if (m->fuzzy_lang != LANG_NONE)
-        lang_evidence_add(&ev, m->fuzzy_lang, LANG_W_FUZZY);
-    return lang_decide(&ev);
+        lang_evidence_add(ev, m->fuzzy_lang, LANG_W_FUZZY);
+    return lang_decide(ev);
 }
 
 static int lexicon_add_list(struct lang_lexicon *lex, const struct intent_list *list,
@@ -187,12 +185,19 @@ static int understand(const struct intent_set *set, const char *text, size_t len
     char *key = stack_key;
     size_t key_len, i;
     struct match_result m;
+    struct lang_evidence ev;
     int rc;
 
     rc = norm_key(text, len, stack_key, sizeof(stack_key), &key, &key_len);
     if (rc < 0)
         return rc;
-    rc = match_best(set, key, key_len, &m);
+    /* When the words alone decide the language, the match need not say
+     * which languages' patterns matched: an emergency stops at its first. */
+    lang_weigh(set->lexicon, text, len, key, &ev);
+    if (lang_strong_leader(&ev) != LANG_NONE)
+        rc = match_best_first(set, key, key_len, &m);
+    else
+        rc = match_best(set, key, key_len, &m);
     if (rc == 0) {
         memset(out, 0, sizeof(*out));
         out->intent = (int32_t)m.intent;
@@ -204,7 +209,7 @@ static int understand(const struct intent_set *set, const char *text, size_t len
         else if (m.intent == set->lang_en && set->lang_en >= 0)
             out->lang = LANG_EN;
         else
-            out->lang = (int8_t)message_lang(set, text, len, key, &m);
+            out->lang = (int8_t)message_lang(&ev, &m);
     }
     norm_key_release(key, stack_key);
     return rc;

@@ -512,6 +512,11 @@ enum lang lang_decide(const struct lang_evidence *ev)
     return LANG_NONE;
 }
 
+enum lang lang_strong_leader(const struct lang_evidence *ev)
+{
+    return strong_leader(ev->strong);
+}
+
 enum lang lang_guess(const char *text, size_t len, const char *key)
 {
     struct lang_evidence ev;

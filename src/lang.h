@@ -73,6 +73,10 @@ void lang_evidence_add(struct lang_evidence *ev, enum lang lang, double weight);
  * else LANG_NONE (the caller then uses the session's language). */
 enum lang lang_decide(const struct lang_evidence *ev);
 
+/* The language the strong evidence alone decides (lang_decide() returns it
+ * whatever weak evidence is added), or LANG_NONE. */
+enum lang lang_strong_leader(const struct lang_evidence *ev);
+
 /* 1 when the built-in word lists are sorted and disjoint (for the tests). */
 int lang_lists_ok(void);
 

@@ -1809,7 +1809,7 @@ static int pattern_span(const struct intent_set *set, const struct pattern *p,
  * are ignored. */
 static int run_patterns(const struct intent_set *set, const char *key, size_t len,
                         const uint32_t *cand, size_t n_cand, int words_ok, long skip,
-                        struct match_result *out)
+                        int first_alone, struct match_result *out)
 {
     struct intent_set *mset = (struct intent_set *)set; /* statistics and scratch only */
     long best = -1;
@@ -1832,6 +1832,8 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
 
         if (best >= 0 && p->priority < best_prio)
             break; /* sorted by priority: nothing below can win */
+        if (best >= 0 && first_alone && set->patterns[best].alone)
+            break; /* the intent is decided, and no language is asked for */
         if (p->intent == skip)
             continue;
         /* Alone at its priority, an intent that matched in this language
@@ -2423,12 +2425,12 @@ void match_index_free(struct intent_set *set)
 
 /* Stage 1 on the whole key: prefilter, word index, patterns. */
 static void stage_patterns(const struct intent_set *set, const char *key, size_t len,
-                           struct match_result *out)
+                           int first_alone, struct match_result *out)
 {
     size_t n = prefilter_run(set->prefilter, key, len);
 
     run_patterns(set, key, len, set->prefilter->cand, n,
-                 word_index_run(set->prefilter->words, key, len), -1, out);
+                 word_index_run(set->prefilter->words, key, len), -1, first_alone, out);
 }
 
 /* Stage 1b: the patterns on the corrected key 'ck'. An emergency there
@@ -2436,13 +2438,13 @@ static void stage_patterns(const struct intent_set *set, const char *key, size_t
  * otherwise the other intents decide. Returns 1 when a pattern matched
  * ('out' filled), else 0. */
 static int stage_corrected(const struct intent_set *set, const char *ck, size_t clen,
-                           unsigned n_fixed, struct match_result *out)
+                           unsigned n_fixed, int first_alone, struct match_result *out)
 {
     struct match_result c;
     unsigned tried = out->n_tried;
 
     result_init(set, &c);
-    stage_patterns(set, ck, clen, &c);
+    stage_patterns(set, ck, clen, first_alone, &c);
     if (c.stage == MATCH_PATTERN && c.intent == set->emergency) {
         struct match_result fz;
         result_init(set, &fz);
@@ -2454,7 +2456,7 @@ static int stage_corrected(const struct intent_set *set, const char *ck, size_t 
             c.n_tried = t;
             run_patterns(set, ck, clen, set->prefilter->cand, n,
                          word_index_run(set->prefilter->words, ck, clen), set->emergency,
-                         &c);
+                         first_alone, &c);
         }
     }
     if (c.stage != MATCH_PATTERN)
@@ -2467,9 +2469,9 @@ static int stage_corrected(const struct intent_set *set, const char *ck, size_t 
     return 1;
 }
 
-int match_best_excluding(const struct intent_set *set, const char *key, size_t len,
-                         long ex_intent, int ex_lang, long ex_index, int ex_counter,
-                         struct match_result *out)
+static int match_run(const struct intent_set *set, const char *key, size_t len,
+                     long ex_intent, int ex_lang, long ex_index, int ex_counter,
+                     int first_alone, struct match_result *out)
 {
     char stack_key[512];
     char *ck = stack_key;
@@ -2479,7 +2481,7 @@ int match_best_excluding(const struct intent_set *set, const char *key, size_t l
     result_init(set, out);
     if (!set->prefilter)
         return VIGIE_EINVAL;
-    stage_patterns(set, key, len, out);
+    stage_patterns(set, key, len, first_alone, out);
     if (out->stage == MATCH_PATTERN)
         return 0;
     if (ex_counter)
@@ -2491,7 +2493,7 @@ int match_best_excluding(const struct intent_set *set, const char *key, size_t l
             n_fixed = spell_correct(set->spell, key, len, ck, cap, &clen);
     }
     if (n_fixed > 0) {
-        if (!stage_corrected(set, ck, clen, (unsigned)n_fixed, out)) {
+        if (!stage_corrected(set, ck, clen, (unsigned)n_fixed, first_alone, out)) {
             fuzzy_run(set, ck, clen, ex_intent, ex_lang, ex_index, out);
             out->n_corrected = (unsigned)n_fixed;
         }
@@ -2503,10 +2505,23 @@ int match_best_excluding(const struct intent_set *set, const char *key, size_t l
     return 0;
 }
 
+int match_best_excluding(const struct intent_set *set, const char *key, size_t len,
+                         long ex_intent, int ex_lang, long ex_index, int ex_counter,
+                         struct match_result *out)
+{
+    return match_run(set, key, len, ex_intent, ex_lang, ex_index, ex_counter, 0, out);
+}
+
 int match_best(const struct intent_set *set, const char *key, size_t len,
                struct match_result *out)
 {
-    return match_best_excluding(set, key, len, -1, -1, -1, 1, out);
+    return match_run(set, key, len, -1, -1, -1, 1, 0, out);
+}
+
+int match_best_first(const struct intent_set *set, const char *key, size_t len,
+                     struct match_result *out)
+{
+    return match_run(set, key, len, -1, -1, -1, 1, 1, out);
 }
 
 int match_patterns_slow(const struct intent_set *set, const char *key, size_t len,
@@ -2514,5 +2529,5 @@ int match_patterns_slow(const struct intent_set *set, const char *key, size_t le
 {
     result_init(set, out);
     /* pcre2 alone: the reference the fast path is tested against */
-    return run_patterns(set, key, len, NULL, set->n_patterns, 0, -1, out);
+    return run_patterns(set, key, len, NULL, set->n_patterns, 0, -1, 0, out);
 }

@@ -54,6 +54,13 @@ struct match_result {
 int match_best(const struct intent_set *set, const char *key, size_t len,
                struct match_result *out);
 
+/* As match_best(), for a caller that already knows the message's language
+ * and so needs no lang_mask: an intent alone at its priority (emergency)
+ * ends the search at its first matching pattern, in whichever language.
+ * Same intent as match_best(); lang_mask and pattern may differ. */
+int match_best_first(const struct intent_set *set, const char *key, size_t len,
+                     struct match_result *out);
+
 /* As match_best(), but the fuzzy stage ignores example 'ex_index' of
  * intent 'ex_intent' in language 'ex_lang' (when 'ex_counter' is 0): used by
  * the self-test so that an example cannot vouch for itself. */

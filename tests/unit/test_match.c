@@ -182,17 +182,22 @@ static void test_prefilter_is_exact(void **state)
                                         "cant leave",
                                         "the phone number",
                                         "helllo",
-                                        "en francais svp"};
+                                        "en francais svp",
+                                        "je suis en danger and he threatens me"};
     size_t i;
 
     (void)state;
     for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         char key[256];
         size_t n;
-        struct match_result fast, slow;
+        struct match_result fast, slow, first;
         assert_int_equal(norm_text(texts[i], strlen(texts[i]), key, sizeof(key), &n), 0);
         assert_int_equal(match_best(set, key, n, &fast), 0);
         assert_int_equal(match_patterns_slow(set, key, n, &slow), 0);
+        /* stopping at an emergency's first pattern changes no intent */
+        assert_int_equal(match_best_first(set, key, n, &first), 0);
+        assert_int_equal(first.intent, fast.intent);
+        assert_int_equal(first.stage, fast.stage);
         if (slow.stage == MATCH_PATTERN) {
             assert_int_equal(fast.stage, MATCH_PATTERN);
             assert_int_equal(fast.intent, slow.intent);
