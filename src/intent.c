@@ -1938,6 +1938,8 @@ static void describe_match(const struct intent_set *set, const struct match_resu
                  m->stage == MATCH_CORRECTED ? " after spelling correction" : "");
     } else if (m->stage == MATCH_FUZZY) {
         fmt_into(buf, size, "fuzzy stage, similarity %.2f", m->score);
+    } else if (m->stage == MATCH_ALARM) {
+        fmt_into(buf, size, "danger model, log-odds %.1f", m->alarm);
     } else {
         size_t i;
         int n = fmt_into(buf, size, "nothing matched; closest:");

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "alarm.h"
 #include "alloc.h"
 #include "error.h"
 #include "intent_impl.h"
@@ -1890,6 +1891,12 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
 /* Fuzzy stage                                                         */
 /* ------------------------------------------------------------------ */
 
+/* The danger model's log-odds from which a message nothing understood is
+ * answered as an emergency: the lowest value at which none of emergency's
+ * counter-examples (near-misses: the past, fiction, idioms, habits), each
+ * scored without its own counts, would be taken for one. */
+#define ALARM_MIN_LOG_ODDS 32.0
+
 #define FUZZY_MAX_FEATURES   1024
 #define FUZZY_MIN_SCORE      0.55
 #define FUZZY_MIN_MARGIN     0.08
@@ -2407,6 +2414,9 @@ int match_index_build(struct intent_set *set)
     set->spell = spell_build(set);
     if (!set->spell)
         goto fail;
+    set->alarm = alarm_build(set);
+    if (!set->alarm)
+        goto fail;
     return 0;
 fail:
     match_index_free(set);
@@ -2418,9 +2428,11 @@ void match_index_free(struct intent_set *set)
     prefilter_free(set->prefilter);
     fuzzy_free(set->fuzzy);
     spell_free(set->spell);
+    alarm_free(set->alarm);
     set->prefilter = NULL;
     set->fuzzy = NULL;
     set->spell = NULL;
+    set->alarm = NULL;
 }
 
 /* Stage 1 on the whole key: prefilter, word index, patterns. */
@@ -2477,6 +2489,11 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
     char *ck = stack_key;
     size_t cap = len + 2 * SPELL_MAX_TOKENS + 1, clen = 0;
     int n_fixed = 0;
+    /* the self-test's example was counted by the danger model: where */
+    enum alarm_own own = ex_index < 0 || (ex_counter && ex_intent != set->emergency)
+                             ? ALARM_OWN_NONE
+                         : !ex_counter && ex_intent == set->emergency ? ALARM_OWN_DANGER
+                                                                      : ALARM_OWN_OTHER;
 
     result_init(set, out);
     if (!set->prefilter)
@@ -2502,6 +2519,16 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
     }
     if (ck && ck != stack_key)
         alloc_free(ck);
+    if (out->intent == set->fallback && alarm_trusted(set->alarm) &&
+        set->emergency >= 0) {
+        out->alarm = alarm_score(set->alarm, key, len, own);
+        if (out->alarm >= ALARM_MIN_LOG_ODDS) {
+            out->intent = set->emergency;
+            out->stage = MATCH_ALARM;
+            /* 0.5 at the threshold, towards 1 with the evidence */
+            out->score = 1.0 / (1.0 + exp(-(out->alarm - ALARM_MIN_LOG_ODDS) / 4.0));
+        }
+    }
     return 0;
 }
 

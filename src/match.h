@@ -15,6 +15,8 @@
  * intents' examples (character trigrams and words, TF-IDF cosine) answers
  * only when confident; otherwise the result is "fallback" with the closest
  * intents as suggestions. It reads the corrected key when there is one.
+ * Stage 3, for what is still not understood: the danger model (alarm.h)
+ * turns it into "emergency" on strong evidence.
  */
 #ifndef VIGIE_MATCH_H
 #define VIGIE_MATCH_H
@@ -28,8 +30,10 @@
 #define MATCH_MAX_CLOSE 3
 
 /* MATCH_CORRECTED: no pattern matched the key, but one matched it once
- * its misspelt words were corrected against the catalogue's vocabulary. */
-enum match_stage { MATCH_NONE, MATCH_PATTERN, MATCH_FUZZY, MATCH_CORRECTED };
+ * its misspelt words were corrected against the catalogue's vocabulary.
+ * MATCH_ALARM: nothing understood the key, but the danger model (alarm.h)
+ * found strong evidence of danger: emergency. */
+enum match_stage { MATCH_NONE, MATCH_PATTERN, MATCH_FUZZY, MATCH_CORRECTED, MATCH_ALARM };
 
 struct match_result {
     long intent;                 /* chosen intent index (fallback when not understood) */
@@ -46,6 +50,7 @@ struct match_result {
     unsigned n_tried;     /* patterns that pcre2 actually ran (the rest were skipped) */
     bool limit_hit;       /* some pattern hit a pcre2 limit on this key */
     unsigned n_corrected; /* words the spelling stage changed (0: key as typed) */
+    double alarm;         /* the danger model's log-odds, when it was asked */
 };
 
 /* Matches 'key' ('len' bytes, already folded by norm_text(), so valid

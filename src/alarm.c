@@ -1,0 +1,232 @@
+/*
+ * alarm.c - naive Bayes on danger (see alarm.h).
+ *
+ * A text's features are its distinct folded words and pairs of adjacent
+ * words, hashed to 64 bits. The model counts, for each feature, the texts
+ * of each class that have it (a Bernoulli model over present features:
+ * absent ones are not weighed, so a long message is not held against
+ * itself for all the words it does not use).
+ */
+#include "alarm.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "intent_impl.h"
+#include "normalize.h"
+
+struct alarm_slot {
+    uint64_t h;    /* 0: empty */
+    uint32_t n[2]; /* texts with this feature: [0] danger, [1] other */
+};
+
+struct alarm {
+    struct alarm_slot *slot;
+    size_t cap, used; /* cap a power of two */
+    uint32_t docs[2];
+};
+
+enum { DANGER, OTHER };
+
+static uint64_t fnv_step(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t feature_hash(char kind, const char *a, size_t an, const char *b,
+                             size_t bn)
+{
+    uint64_t h = fnv_step(14695981039346656037ull, &kind, 1);
+
+    h = fnv_step(h, a, an);
+    if (b) {
+        h = fnv_step(h, " ", 1);
+        h = fnv_step(h, b, bn);
+    }
+    return h ? h : 1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The distinct features of folded 'key', sorted, in a new array; their
+ * number in '*n'. NULL (and *n == 0) when the key has none or memory ran
+ * out ('*oom' set then). */
+static uint64_t *features(const char *key, size_t len, size_t *n, int *oom)
+{
+    uint64_t *f;
+    size_t words = 1, i = 0, out = 0, k;
+    const char *prev = NULL;
+    size_t prev_n = 0;
+
+    *n = 0;
+    for (k = 0; k < len; k++)
+        words += key[k] == ' ';
+    f = alloc_malloc(2 * words * sizeof(*f));
+    if (!f) {
+        *oom = 1;
+        return NULL;
+    }
+    while (i < len) {
+        size_t s = i;
+        while (i < len && key[i] != ' ')
+            i++;
+        if (i > s) {
+            f[out++] = feature_hash('w', key + s, i - s, NULL, 0);
+            if (prev)
+                f[out++] = feature_hash('b', prev, prev_n, key + s, i - s);
+            prev = key + s;
+            prev_n = i - s;
+        }
+        i++;
+    }
+    if (out == 0) {
+        alloc_free(f);
+        return NULL;
+    }
+    qsort(f, out, sizeof(*f), cmp_u64);
+    for (i = k = 0; i < out; i++)
+        if (k == 0 || f[k - 1] != f[i])
+            f[k++] = f[i];
+    *n = k;
+    return f;
+}
+
+static struct alarm_slot *find(const struct alarm *a, uint64_t h)
+{
+    size_t i = (size_t)(h ^ (h >> 29)) & (a->cap - 1);
+
+    while (a->slot[i].h != 0 && a->slot[i].h != h)
+        i = (i + 1) & (a->cap - 1);
+    return &a->slot[i];
+}
+
+static int grow(struct alarm *a)
+{
+    struct alarm_slot *old = a->slot;
+    size_t old_cap = a->cap, i;
+
+    a->cap = old_cap ? old_cap * 2 : 4096;
+    a->slot = alloc_calloc(a->cap, sizeof(*a->slot));
+    if (!a->slot) {
+        a->slot = old;
+        a->cap = old_cap;
+        return -1;
+    }
+    for (i = 0; i < old_cap; i++)
+        if (old[i].h)
+            *find(a, old[i].h) = old[i];
+    alloc_free(old);
+    return 0;
+}
+
+/* Counts one example text in class 'c'; 0 or -1 (out of memory). */
+static int learn(struct alarm *a, const char *text, int c)
+{
+    char stack[512], *key;
+    size_t klen, n, i;
+    uint64_t *f;
+    int oom = 0;
+
+    if (norm_key(text, strlen(text), stack, sizeof(stack), &key, &klen) < 0)
+        return 0; /* the loader reports bad text; it teaches nothing */
+    f = features(key, klen, &n, &oom);
+    norm_key_release(key, stack);
+    if (oom)
+        return -1;
+    a->docs[c]++;
+    for (i = 0; i < n; i++) {
+        struct alarm_slot *s;
+        if ((a->used + 1) * 2 > a->cap && grow(a) < 0) {
+            alloc_free(f);
+            return -1;
+        }
+        s = find(a, f[i]);
+        if (s->h == 0) {
+            s->h = f[i];
+            a->used++;
+        }
+        s->n[c]++;
+    }
+    alloc_free(f);
+    return 0;
+}
+
+static int learn_list(struct alarm *a, const struct intent_list *list, int c)
+{
+    for (size_t k = 0; k < list->n; k++)
+        if (learn(a, list->items[k].text, c) < 0)
+            return -1;
+    return 0;
+}
+
+struct alarm *alarm_build(const struct intent_set *set)
+{
+    struct alarm *a = alloc_calloc(1, sizeof(*a));
+    size_t i;
+    int l;
+
+    if (!a || grow(a) < 0)
+        goto fail;
+    for (i = 0; i < set->n_intents; i++) {
+        int c = (long)i == set->emergency ? DANGER : OTHER;
+        for (l = 0; l < LANG_COUNT; l++) {
+            if (learn_list(a, &set->intents[i].examples[l], c) < 0)
+                goto fail;
+            if (c == DANGER && learn_list(a, &set->intents[i].counters[l], OTHER) < 0)
+                goto fail;
+        }
+    }
+    return a;
+fail:
+    alarm_free(a);
+    return NULL;
+}
+
+void alarm_free(struct alarm *a)
+{
+    if (!a)
+        return;
+    alloc_free(a->slot);
+    alloc_free(a);
+}
+
+int alarm_trusted(const struct alarm *a)
+{
+    return a && a->docs[DANGER] >= 200 && a->docs[OTHER] >= 1000;
+}
+
+double alarm_score(const struct alarm *a, const char *key, size_t len, enum alarm_own own)
+{
+    double docs[2], s;
+    size_t n, i;
+    uint64_t *f;
+    int oom = 0;
+
+    docs[DANGER] = a->docs[DANGER] - (own == ALARM_OWN_DANGER);
+    docs[OTHER] = a->docs[OTHER] - (own == ALARM_OWN_OTHER);
+    if (docs[DANGER] < 1 || docs[OTHER] < 1)
+        return -INFINITY;
+    f = features(key, len, &n, &oom);
+    if (!f)
+        return -INFINITY; /* no words, or no memory: no alarm */
+    s = log(docs[DANGER] / docs[OTHER]);
+    for (i = 0; i < n; i++) {
+        const struct alarm_slot *sl = find(a, f[i]);
+        double d = (double)sl->n[DANGER] - (own == ALARM_OWN_DANGER && sl->h);
+        double o = (double)sl->n[OTHER] - (own == ALARM_OWN_OTHER && sl->h);
+        if (d + o <= 0)
+            continue; /* a feature the model never saw (but in the text) */
+        s += log((d + 0.5) / (docs[DANGER] + 1)) - log((o + 0.5) / (docs[OTHER] + 1));
+    }
+    alloc_free(f);
+    return s;
+}

@@ -1,0 +1,42 @@
+/*
+ * alarm.h - a second opinion on danger, for the messages that neither the
+ * patterns nor the fuzzy stage understood.
+ *
+ * People describe danger in more ways than patterns can list: on questions
+ * written blind, the emergency patterns missed about one emergency in eight,
+ * and those misses mostly ended as "not understood". This model weighs the
+ * words and word pairs of such a message against emergency's examples on one
+ * side and every other example (and emergency's counter-examples) on the
+ * other: a naive Bayes log-odds, built when the catalogue loads. Only a
+ * message nothing else understood can be turned into an emergency by it, and
+ * only on strong evidence (see match.c), so that a wrong guess costs a
+ * visitor a "call 911 if you are in danger" instead of "I did not understand".
+ */
+#ifndef VIGIE_ALARM_H
+#define VIGIE_ALARM_H
+
+#include <stddef.h>
+
+struct intent_set;
+struct alarm;
+
+/* Which class a text being scored was counted in when the model was built:
+ * the self-test scores each example without its own counts. */
+enum alarm_own { ALARM_OWN_NONE, ALARM_OWN_DANGER, ALARM_OWN_OTHER };
+
+/* Builds the model from 'set' (its emergency intent's examples against the
+ * rest). Returns NULL when out of memory. */
+struct alarm *alarm_build(const struct intent_set *set);
+void alarm_free(struct alarm *a);
+
+/* 1 when the model learnt from enough texts to be trusted: at least 200
+ * examples of danger and 1,000 others. Learnt from a few dozen, it is
+ * overconfident (words it saw only in danger weigh as proof). */
+int alarm_trusted(const struct alarm *a);
+
+/* The log-odds (natural log) that the folded 'key' ('len' bytes) says
+ * someone is in danger now; 'own' leaves the key's own counts out. */
+double alarm_score(const struct alarm *a, const char *key, size_t len,
+                   enum alarm_own own);
+
+#endif
