@@ -223,6 +223,8 @@ double alarm_score(const struct alarm *a, const char *key, size_t len, enum alar
         const struct alarm_slot *sl = find(a, f[i]);
         double d = (double)sl->n[DANGER] - (own == ALARM_OWN_DANGER && sl->h);
         double o = (double)sl->n[OTHER] - (own == ALARM_OWN_OTHER && sl->h);
+        if (d < 0 || o < 0)
+            d = o = 0; /* 'own' was wrong: the text was not counted there */
         if (d + o <= 0)
             continue; /* a feature the model never saw (but in the text) */
         s += log((d + 0.5) / (docs[DANGER] + 1)) - log((o + 0.5) / (docs[OTHER] + 1));
