@@ -1354,7 +1354,8 @@ static void split_one(const char *src, size_t from, size_t to, size_t part[2],
  * Returns the number of parts written to 'part'/'neg'/'anch' (as offsets
  * into 'src'), or 0 when the pattern has another shape. '*plain' tells the
  * ^(?=.*A)(?!.*B)...(.*C)? form with a positive part, whose span is the sum
- * of its positive parts; the others take the span of the whole pattern. */
+ * of its positive parts; the others take the span of the whole pattern
+ * (enum span_rule). '*tail' is the offset of TAIL in 'src', 0 without one. */
 static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg, int *anch,
                                  unsigned max, int *plain, size_t *tail)
 {

@@ -231,8 +231,6 @@ static int proto_lit(struct proto_buf *b, const char *s)
     return proto_put(b, s, strlen(s));
 }
 
-/* Appends 's' as a JSON string, quotes included. The catalogue's strings are
- * valid UTF-8 (checked at load), so bytes >= 0x80 are copied unchanged. */
 /* The bytes a JSON string cannot hold as they are: controls, DEL, '"' and
  * '\\'. Every other byte, UTF-8 included, is copied. */
 static int json_escaped(unsigned char c)
@@ -240,6 +238,8 @@ static int json_escaped(unsigned char c)
     return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
 }
 
+/* Appends 's' as a JSON string, quotes included. The catalogue's strings are
+ * valid UTF-8 (checked at load), so bytes >= 0x80 are copied unchanged. */
 static int proto_str(struct proto_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
