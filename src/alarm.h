@@ -1,16 +1,17 @@
 /*
- * alarm.h - a second opinion on danger, for the messages that neither the
- * patterns nor the fuzzy stage understood.
+ * alarm.h - a second opinion on danger.
  *
  * People describe danger in more ways than patterns can list: on questions
- * written blind, the emergency patterns missed about one emergency in eight,
- * and those misses mostly ended as "not understood". This model weighs the
- * words and word pairs of such a message against emergency's examples on one
- * side and every other example (and emergency's counter-examples) on the
- * other: a naive Bayes log-odds, built when the catalogue loads. Only a
- * message nothing else understood can be turned into an emergency by it, and
- * only on strong evidence (see match.c), so that a wrong guess costs a
- * visitor a "call 911 if you are in danger" instead of "I did not understand".
+ * written blind, the emergency patterns missed about one emergency in eight
+ * to ten, and those misses mostly ended as "not understood", some as a
+ * calmer intent. This model weighs the words, word pairs and their stems of
+ * a message against emergency's examples on one side and every other
+ * example (and emergency's counter-examples) on the other: a naive Bayes
+ * log-odds, built when the catalogue loads. match.c asks it last: strong
+ * evidence turns "not understood" into emergency, overwhelming evidence
+ * turns another intent's answer into it, so that a wrong guess costs a
+ * visitor a "call 911 if you are in danger" and a right one may be all
+ * that reaches someone in danger.
  */
 #ifndef VIGIE_ALARM_H
 #define VIGIE_ALARM_H
@@ -35,8 +36,10 @@ void alarm_free(struct alarm *a);
 int alarm_trusted(const struct alarm *a);
 
 /* The log-odds (natural log) that the folded 'key' ('len' bytes) says
- * someone is in danger now; 'own' leaves the key's own counts out. */
-double alarm_score(const struct alarm *a, const char *key, size_t len,
-                   enum alarm_own own);
+ * someone is in danger now; 'own' leaves the key's own counts out. When
+ * 'n_features' is not NULL, it receives the number of the key's distinct
+ * features (words and word pairs) the sum was taken over. */
+double alarm_score(const struct alarm *a, const char *key, size_t len, enum alarm_own own,
+                   size_t *n_features);
 
 #endif

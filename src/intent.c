@@ -474,10 +474,7 @@ void intent_set_free(struct intent_set *set)
             match_word_alts_free(&p->parts[k].words);
         }
         alloc_free(p->parts);
-        for (k = 0; k < p->req.n; k++)
-            alloc_free(p->req.lits[k]);
-        alloc_free(p->req.lits);
-        alloc_free(p->req.set);
+        match_literals_free(&p->req);
     }
     alloc_free(set->patterns);
     for (i = 0; i < set->n_intents; i++)
@@ -1650,11 +1647,7 @@ static int compile_patterns(struct loader *ld)
                     alloc_free(p->parts);
                     p->parts = NULL;
                     p->n_parts = 0;
-                    for (j = 0; j < p->req.n; j++)
-                        alloc_free(p->req.lits[j]);
-                    alloc_free(p->req.lits);
-                    alloc_free(p->req.set);
-                    memset(&p->req, 0, sizeof(p->req));
+                    match_literals_free(&p->req);
                     diag_oom(ld);
                 }
                 alloc_free(folded);

@@ -55,6 +55,9 @@ struct intent {
 struct pattern_lits {
     char **lits;        /* owned, NUL-terminated folded literals */
     unsigned char *set; /* owned: the requirement set of each literal */
+    /* owned: 1 when the literal can only be found where a word starts
+     * (the key byte before it, if any, is not a letter, digit or '_') */
+    unsigned char *word_start;
     size_t n;
     unsigned n_sets; /* 0 - PATTERN_MAX_SETS */
 };
@@ -165,5 +168,6 @@ void match_word_alts_free(struct word_alts *wa);
 /* match.c: extracts the literals pattern 'src' needs (see struct
  * pattern_lits); 0 or VIGIE_ENOMEM. */
 int match_extract_literals(const char *src, struct pattern_lits *out, size_t *weight);
+void match_literals_free(struct pattern_lits *pl);
 
 #endif

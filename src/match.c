@@ -35,6 +35,8 @@ struct litset {
     int any; /* no guarantee: the pattern may match without any literal */
     int n;
     unsigned char len[LIT_MAX_ALT];
+    /* 1: the literal can only match where a word starts (see lit_seq) */
+    unsigned char word_start[LIT_MAX_ALT];
     char lit[LIT_MAX_ALT][LIT_MAX_LEN];
 };
 
@@ -75,9 +77,12 @@ static void litset_union(struct litset *a, const struct litset *b)
         for (j = 0; j < a->n; j++)
             if (a->len[j] == b->len[k] && memcmp(a->lit[j], b->lit[k], b->len[k]) == 0)
                 break;
-        if (j < a->n)
+        if (j < a->n) {
+            a->word_start[j] &= b->word_start[k];
             continue;
+        }
         memcpy(a->lit[a->n], b->lit[k], b->len[k]);
+        a->word_start[a->n] = b->word_start[k];
         a->len[a->n++] = b->len[k];
     }
 }
@@ -126,13 +131,18 @@ static long lit_quant(struct lit_parser *p)
 
 struct lit_seq;
 static void lit_alt(struct lit_parser *p, struct litset *out, int depth, size_t *weight,
-                    struct lit_seq *top);
+                    struct lit_seq *top, int *at_word_start);
 
 #define LIT_KEEP 4 /* requirement sets kept for the top-level sequence */
 
 struct lit_seq {
     char run[LIT_MAX_LEN];
     size_t rlen;
+    /* The next atom can only be read where a word starts (after \b, ^ or a
+     * literal space); the current run began there. A literal beginning with
+     * a letter or digit there needs a key byte before it that is not one,
+     * which lets the prefilter skip the middle of words. */
+    int at_word_start, run_word_start;
     struct litset best;
     size_t weight;
     int top;                      /* keep several sets: the pattern's own sequence */
@@ -166,6 +176,13 @@ static void seq_consider(struct lit_seq *q, const struct litset *c)
         q->best = *c;
 }
 
+/* pcre2's \w without UCP: a byte of a word, for \b. */
+static int lit_word_byte(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_';
+}
+
 static void seq_flush(struct lit_seq *q)
 {
     struct litset c;
@@ -175,6 +192,7 @@ static void seq_flush(struct lit_seq *q)
     memset(&c, 0, sizeof(c));
     c.n = 1;
     c.len[0] = (unsigned char)q->rlen;
+    c.word_start[0] = (unsigned char)(q->run_word_start && lit_word_byte(q->run[0]));
     memcpy(c.lit[0], q->run, q->rlen);
     seq_consider(q, &c);
     q->rlen = 0;
@@ -184,8 +202,11 @@ static void seq_append(struct lit_seq *q, const char *atom, size_t n)
 {
     if (q->rlen + n > LIT_MAX_LEN)
         seq_flush(q);
+    if (q->rlen == 0)
+        q->run_word_start = q->at_word_start;
     memcpy(q->run + q->rlen, atom, n);
     q->rlen += n;
+    q->at_word_start = n == 1 && atom[0] == ' ';
 }
 
 static size_t utf8_len_of(unsigned char c)
@@ -213,10 +234,14 @@ static void seq_literal(struct lit_parser *p, struct lit_seq *q, const char *ato
         seq_append(q, atom, n);
         seq_flush(q);
     }
+    if (min >= 0)
+        q->at_word_start = 0; /* what comes next follows a repeat */
 }
 
+/* '*at_word_start': in, whether the sequence begins where a word starts;
+ * out, whether it ends there (what follows it then begins a word). */
 static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t *weight,
-                    struct lit_seq *top)
+                    struct lit_seq *top, int *at_word_start)
 {
     const char *s = p->s;
     struct lit_seq local, *qp = top ? top : &local;
@@ -224,6 +249,7 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
 
     memset(qp, 0, sizeof(*qp));
     q.top = top != NULL;
+    q.at_word_start = *at_word_start;
     litset_any(&q.best);
     while (p->i < p->len && !p->giveup && s[p->i] != '|' && s[p->i] != ')') {
         char c = s[p->i];
@@ -235,8 +261,14 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
                 break;
             }
             p->i += 2;
-            if (strchr("bBAzZGK", e))
-                continue; /* zero-width (\K only moves the reported start) */
+            if (strchr("bBAzZGK", e)) {
+                /* zero-width (\K only moves the reported start) */
+                if (e == 'b' || e == 'A')
+                    q.at_word_start = 1;
+                else if (e != 'K')
+                    q.at_word_start = 0;
+                continue;
+            }
             if (strchr("QEcgkNo", e)) {
                 p->giveup = 1;
                 break;
@@ -244,6 +276,7 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
             if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
                 (e >= '0' && e <= '9')) {
                 seq_flush(&q);
+                q.at_word_start = 0;
                 if (p->i < p->len && s[p->i] == '{') {
                     while (p->i < p->len && s[p->i] != '}')
                         p->i++;
@@ -268,12 +301,14 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
         }
         if (c == '.') {
             seq_flush(&q);
+            q.at_word_start = 0;
             p->i++;
             lit_quant(p);
             continue;
         }
         if (c == '[') {
             seq_flush(&q);
+            q.at_word_start = 0;
             p->i++;
             if (p->i < p->len && s[p->i] == '^')
                 p->i++;
@@ -297,11 +332,12 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
             continue;
         }
         if (c == '^' || c == '$') {
+            q.at_word_start = c == '^';
             p->i++;
             continue;
         }
         if (c == '(') {
-            int required = 1, negative = 0;
+            int required = 1, negative = 0, zero_width = 0, before = q.at_word_start, wb;
             struct litset g;
             long min;
 
@@ -315,12 +351,14 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
                 char t = p->i + 1 < p->len ? s[p->i + 1] : '\0';
                 char t2 = p->i + 2 < p->len ? s[p->i + 2] : '\0';
                 if (t == ':' || t == '>' || t == '|' || t == '=') {
+                    zero_width = t == '=';
                     p->i += 2;
                 } else if (t == '!') {
-                    negative = 1;
+                    negative = zero_width = 1;
                     p->i += 2;
                 } else if (t == '<' && (t2 == '=' || t2 == '!')) {
                     negative = t2 == '!';
+                    zero_width = 1;
                     p->i += 3;
                 } else if (t == '<' || (t == 'P' && t2 == '<') || t == '\'') {
                     char close = t == '\'' ? '\'' : '>';
@@ -342,7 +380,8 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
                 p->giveup = 1;
                 break;
             }
-            lit_alt(p, &g, depth + 1, NULL, NULL);
+            wb = before;
+            lit_alt(p, &g, depth + 1, NULL, NULL, &wb);
             if (p->i >= p->len || s[p->i] != ')') {
                 p->giveup = 1;
                 break;
@@ -351,12 +390,16 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
             min = lit_quant(p);
             if (min == 0)
                 required = 0;
+            /* after a lookaround, where it began; after a group that may
+             * be skipped, only if both ways end at a word start */
+            q.at_word_start = zero_width ? before : min == 0 ? before && wb : wb;
             if (required && !negative)
                 seq_consider(&q, &g);
             continue;
         }
         if (c == '*' || c == '+' || c == '?' || c == '{') {
             seq_flush(&q);
+            q.at_word_start = 0;
             p->i++;
             continue;
         }
@@ -375,21 +418,27 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
     *out = q.best;
     if (weight)
         *weight = q.weight;
+    *at_word_start = q.at_word_start;
 #undef q
 }
 
+/* '*at_word_start' as for lit_seq(): all alternatives begin as it says,
+ * and it ends at a word start only if every one of them does. */
 static void lit_alt(struct lit_parser *p, struct litset *out, int depth, size_t *weight,
-                    struct lit_seq *top)
+                    struct lit_seq *top, int *at_word_start)
 {
     struct litset b;
     size_t w = 0, wb;
+    int begin = *at_word_start, end = begin, alt_end;
 
-    lit_seq(p, out, depth, &w, top);
+    lit_seq(p, out, depth, &w, top, &end);
     while (!p->giveup && p->i < p->len && p->s[p->i] == '|') {
         if (top)
             top->n_keep = 0; /* a top-level alternation: one union set only */
         p->i++;
-        lit_seq(p, &b, depth, &wb, NULL);
+        alt_end = begin;
+        lit_seq(p, &b, depth, &wb, NULL, &alt_end);
+        end = end && alt_end;
         litset_union(out, &b);
         if (wb < w)
             w = wb;
@@ -398,6 +447,17 @@ static void lit_alt(struct lit_parser *p, struct litset *out, int depth, size_t 
         litset_any(out);
     if (weight)
         *weight = w;
+    *at_word_start = end;
+}
+
+void match_literals_free(struct pattern_lits *pl)
+{
+    for (size_t k = 0; k < pl->n; k++)
+        alloc_free(pl->lits[k]);
+    alloc_free(pl->lits);
+    alloc_free(pl->set);
+    alloc_free(pl->word_start);
+    memset(pl, 0, sizeof(*pl));
 }
 
 int match_extract_literals(const char *src, struct pattern_lits *out, size_t *weight)
@@ -406,14 +466,15 @@ int match_extract_literals(const char *src, struct pattern_lits *out, size_t *we
     struct lit_seq *top = alloc_calloc(1, sizeof(*top));
     struct litset ls;
     const struct litset *sets[LIT_KEEP];
-    int n_sets = 0, k, j;
+    int n_sets = 0, k, j, wb = 0; /* an unanchored pattern may begin anywhere */
     size_t total = 0, at = 0;
 
     memset(out, 0, sizeof(*out));
     *weight = 0;
     if (!top)
         return VIGIE_ENOMEM;
-    lit_alt(&p, &ls, 0, weight, top);
+
+    lit_alt(&p, &ls, 0, weight, top, &wb);
     if (p.giveup || p.i != p.len) {
         *weight = 0;
         alloc_free(top);
@@ -433,13 +494,15 @@ int match_extract_literals(const char *src, struct pattern_lits *out, size_t *we
     }
     out->lits = alloc_calloc(total, sizeof(*out->lits));
     out->set = alloc_calloc(total, sizeof(*out->set));
-    if (!out->lits || !out->set)
+    out->word_start = alloc_calloc(total, sizeof(*out->word_start));
+    if (!out->lits || !out->set || !out->word_start)
         goto oom;
     for (k = 0; k < n_sets; k++)
         for (j = 0; j < sets[k]->n; j++) {
             out->lits[at] = alloc_strndup(sets[k]->lit[j], sets[k]->len[j]);
             if (!out->lits[at])
                 goto oom;
+            out->word_start[at] = sets[k]->word_start[j];
             out->set[at++] = (unsigned char)k;
             out->n = at;
         }
@@ -447,11 +510,7 @@ int match_extract_literals(const char *src, struct pattern_lits *out, size_t *we
     alloc_free(top);
     return 0;
 oom:
-    for (at = 0; at < out->n; at++)
-        alloc_free(out->lits[at]);
-    alloc_free(out->lits);
-    alloc_free(out->set);
-    memset(out, 0, sizeof(*out));
+    match_literals_free(out);
     alloc_free(top);
     return VIGIE_ENOMEM;
 }
@@ -550,6 +609,7 @@ static uint32_t prefix_set_add_all(struct prefix_set *ps, const char *s, size_t 
 struct pf_lit {
     const char *lit; /* borrowed from a pattern */
     uint32_t len;
+    uint32_t word_start;   /* pattern_lits.word_start */
     uint32_t hash;         /* of the whole literal, lit_step() from LIT_SEED */
     uint32_t post, n_post; /* range of pf->post */
 };
@@ -579,6 +639,17 @@ struct pf_state {
     uint8_t full;   /* mask of a pattern with all its sets */
 };
 
+/* The prefixes of a set of literals, and where one can start, in tables
+ * that stay in the L1 cache: a literal of one byte, of two bytes, and the
+ * first three bytes (hashed to 16 bits) of the longer ones. A key position
+ * none of them allows is skipped without a probe of 'prefixes'. */
+struct pf_starts {
+    struct prefix_set prefixes;
+    uint8_t start1[256];
+    uint64_t start2[1024];
+    uint64_t start3[1024];
+};
+
 struct prefilter {
     uint32_t nb;     /* buckets (by the hash of the whole literal), a power of two */
     uint32_t *start; /* nb + 1 offsets into 'lit' */
@@ -586,15 +657,11 @@ struct prefilter {
     struct pf_post *post;
     uint32_t *always; /* patterns without literals, ascending */
     size_t n_always;
-    struct prefix_set prefixes; /* of every literal */
-    size_t max_len;             /* of the longest literal */
-    /* Where a literal can start, in tables that stay in the L1 cache: a
-     * literal of one byte, of two bytes, and the first three bytes (hashed
-     * to 16 bits) of the longer ones. A key position none of them allows is
-     * skipped without a probe of 'prefixes'. */
-    uint8_t start1[256];
-    uint64_t start2[1024];
-    uint64_t start3[1024];
+    /* Every literal, for a key position where a word may start; those that
+     * need no word start, for a position inside a word (most literals
+     * follow a \b: the middle of words is then skipped quickly). */
+    struct pf_starts all, mid;
+    size_t max_len; /* of the longest literal */
     size_t n_patterns;
     /* scratch */
     struct pf_state *state; /* per pattern: one cache line holds 8 */
@@ -630,14 +697,28 @@ static int bit_get(const uint64_t *bits, uint32_t i)
     return (int)((bits[i >> 6] >> (i & 63)) & 1);
 }
 
-/* Can a literal start at k[0] ('left' bytes remain)? */
-static int pf_may_start(const struct prefilter *pf, const unsigned char *k, size_t left)
+/* Can a literal of 'ps' start at k[0] ('left' bytes remain)? */
+static int pf_may_start(const struct pf_starts *ps, const unsigned char *k, size_t left)
 {
-    if (pf->start1[k[0]])
+    if (ps->start1[k[0]])
         return 1;
-    if (left >= 2 && bit_get(pf->start2, (uint32_t)k[0] << 8 | k[1]))
+    if (left >= 2 && bit_get(ps->start2, (uint32_t)k[0] << 8 | k[1]))
         return 1;
-    return left >= 3 && bit_get(pf->start3, pf_three(k));
+    return left >= 3 && bit_get(ps->start3, pf_three(k));
+}
+
+/* Adds literal 's' ('n' > 0 bytes) to 'ps'; returns its hash. */
+static uint32_t pf_starts_add(struct pf_starts *ps, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (n == 1)
+        ps->start1[u[0]] = 1;
+    else if (n == 2)
+        bit_set(ps->start2, (uint32_t)u[0] << 8 | u[1]);
+    else
+        bit_set(ps->start3, pf_three(u));
+    return prefix_set_add_all(&ps->prefixes, s, n);
 }
 
 static uint32_t pf_bucket(const struct prefilter *pf, uint32_t h)
@@ -653,7 +734,8 @@ static void prefilter_free(struct prefilter *pf)
     alloc_free(pf->lit);
     alloc_free(pf->post);
     alloc_free(pf->always);
-    prefix_set_free(&pf->prefixes);
+    prefix_set_free(&pf->all.prefixes);
+    prefix_set_free(&pf->mid.prefixes);
     alloc_free(pf->lit_stamp);
     alloc_free(pf->state);
     alloc_free(pf->cand);
@@ -677,6 +759,7 @@ struct pf_tmp {
     const char *lit;
     uint32_t pattern;
     uint8_t bit;
+    uint8_t word_start;
 };
 
 static int pf_tmp_cmp(const void *a, const void *b)
@@ -686,6 +769,8 @@ static int pf_tmp_cmp(const void *a, const void *b)
 
     if (c)
         return c;
+    if (x->word_start != y->word_start)
+        return x->word_start < y->word_start ? -1 : 1;
     return x->pattern < y->pattern ? -1 : x->pattern > y->pattern;
 }
 
@@ -729,6 +814,7 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
         for (k = 0; k < p->req.n; k++) {
             all[n_all].lit = p->req.lits[k];
             all[n_all].pattern = (uint32_t)i;
+            all[n_all].word_start = p->req.word_start[k];
             all[n_all++].bit = (uint8_t)(1u << p->req.set[k]);
         }
     }
@@ -736,9 +822,11 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
      * patterns is compared once per key position, not once per pattern. */
     qsort(all, n_all, sizeof(*all), pf_tmp_cmp);
     for (i = 0; i < n_all; i++) {
-        if (n_lit == 0 || strcmp(lits[n_lit - 1].lit, all[i].lit) != 0) {
+        if (n_lit == 0 || strcmp(lits[n_lit - 1].lit, all[i].lit) != 0 ||
+            lits[n_lit - 1].word_start != all[i].word_start) {
             lits[n_lit].lit = all[i].lit;
             lits[n_lit].len = (uint32_t)strlen(all[i].lit);
+            lits[n_lit].word_start = all[i].word_start;
             lits[n_lit].post = (uint32_t)i;
             n_lit++;
         }
@@ -760,19 +848,15 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
                 common++;
         k += lits[i].len - common;
     }
-    if (!pf->start || !fill || prefix_set_init(&pf->prefixes, k) < 0)
+    if (!pf->start || !fill || prefix_set_init(&pf->all.prefixes, k) < 0 ||
+        prefix_set_init(&pf->mid.prefixes, k) < 0)
         goto fail;
     for (i = 0; i < n_lit; i++) {
         if (lits[i].len == 0)
             continue; /* matches nowhere, as it always did */
-        lits[i].hash = prefix_set_add_all(&pf->prefixes, lits[i].lit, lits[i].len);
-        if (lits[i].len == 1)
-            pf->start1[(unsigned char)lits[i].lit[0]] = 1;
-        else if (lits[i].len == 2)
-            bit_set(pf->start2, (uint32_t)(unsigned char)lits[i].lit[0] << 8 |
-                                    (unsigned char)lits[i].lit[1]);
-        else
-            bit_set(pf->start3, pf_three((const unsigned char *)lits[i].lit));
+        lits[i].hash = pf_starts_add(&pf->all, lits[i].lit, lits[i].len);
+        if (!lits[i].word_start)
+            pf_starts_add(&pf->mid, lits[i].lit, lits[i].len);
         if (lits[i].len > pf->max_len)
             pf->max_len = lits[i].len;
         pf->start[pf_bucket(pf, lits[i].hash) + 1]++;
@@ -813,13 +897,16 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
     for (i = 0; i < len; i++) {
         uint32_t h = LIT_SEED;
         size_t max = len - i < pf->max_len ? len - i : pf->max_len;
-        if (!pf_may_start(pf, k + i, len - i))
+        /* inside a word, only the literals that need no word start */
+        int mid = i > 0 && lit_word_byte((char)k[i - 1]);
+        const struct pf_starts *ps = mid ? &pf->mid : &pf->all;
+        if (!pf_may_start(ps, k + i, len - i))
             continue;
         for (c = 1; c <= max; c++) {
             uint32_t b, j, q;
             int got;
             h = lit_step(h, k[i + c - 1]);
-            got = prefix_set_get(&pf->prefixes, h);
+            got = prefix_set_get(&ps->prefixes, h);
             if (got == 0)
                 break; /* no literal starts with key[i..i+c) */
             if (got == 1)
@@ -828,7 +915,7 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
             for (j = pf->start[b]; j < pf->start[b + 1]; j++) {
                 const struct pf_lit *e = &pf->lit[j];
                 if (e->hash != h || e->len != c || pf->lit_stamp[j] == pf->gen ||
-                    memcmp(k + i, e->lit, c) != 0)
+                    (mid && e->word_start) || memcmp(k + i, e->lit, c) != 0)
                     continue;
                 /* Its postings once per key: a second occurrence adds
                  * nothing. */
@@ -1891,11 +1978,24 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
 /* Fuzzy stage                                                         */
 /* ------------------------------------------------------------------ */
 
-/* The danger model's log-odds from which a message nothing understood is
- * answered as an emergency: the lowest value at which none of emergency's
- * counter-examples (near-misses: the past, fiction, idioms, habits), each
- * scored without its own counts, would be taken for one. */
-#define ALARM_MIN_LOG_ODDS 32.0
+/* When the danger model turns a reply into emergency (see apply_alarm()).
+ * Set on the 2,562 questions of tests/suites/eval (dev and test) and of
+ * blind set E, none of which the model learnt from:
+ * - a message nothing understood: from log-odds 28. No question there that
+ *   is not an emergency and ended as "not understood" scored above 25.9;
+ *   70% of emergency's examples, each scored without its own counts, reach
+ *   28.
+ * - a message another intent understood: only on overwhelming evidence,
+ *   log-odds 32 and 6.0 per feature (log-odds / sqrt(distinct features):
+ *   long messages add up evidence word after word), and only when the
+ *   fuzzy stage, asked then, also finds emergency's examples closest. The
+ *   highest question of another intent there had 5.2 per feature; 56% of
+ *   emergency's examples, scored as above, clear the first two bars. The
+ *   third keeps worried questions about a runaway teen or a sister seen at
+ *   a hotel with an older man with their intents. */
+#define ALARM_FALLBACK_LOG_ODDS 28.0
+#define ALARM_OVERRIDE_LOG_ODDS 32.0
+#define ALARM_OVERRIDE_STRENGTH 6.0
 
 #define FUZZY_MAX_FEATURES   1024
 #define FUZZY_MIN_SCORE      0.55
@@ -2481,6 +2581,43 @@ static int stage_corrected(const struct intent_set *set, const char *ck, size_t 
     return 1;
 }
 
+/* The danger model's second opinion (alarm.h): a reply that is not already
+ * emergency becomes one when the model's evidence clears the bar set for
+ * how the reply was reached (see ALARM_FALLBACK_LOG_ODDS). 'ex_*' are the
+ * self-test's, as for fuzzy_run(). */
+static void apply_alarm(const struct intent_set *set, const char *key, size_t len,
+                        enum alarm_own own, long ex_intent, int ex_lang, long ex_index,
+                        struct match_result *out)
+{
+    size_t n_features;
+    double bar;
+
+    if (out->intent == set->emergency || set->emergency < 0 || !alarm_trusted(set->alarm))
+        return;
+    out->alarm = alarm_score(set->alarm, key, len, own, &n_features);
+    if (out->intent == set->fallback) {
+        bar = ALARM_FALLBACK_LOG_ODDS;
+    } else {
+        struct match_result fz;
+        if (out->alarm < ALARM_OVERRIDE_STRENGTH * sqrt((double)n_features) ||
+            out->alarm < ALARM_OVERRIDE_LOG_ODDS)
+            return;
+        result_init(set, &fz);
+        fuzzy_run(set, key, len, ex_intent, ex_lang, ex_index, &fz);
+        if (fz.fuzzy_best != set->emergency)
+            return;
+        bar = ALARM_OVERRIDE_LOG_ODDS;
+    }
+    if (out->alarm < bar)
+        return;
+    out->intent = set->emergency;
+    out->stage = MATCH_ALARM;
+    out->pattern = -1;
+    out->lang_mask = 0;
+    /* 0.5 at the bar, towards 1 with the evidence */
+    out->score = 1.0 / (1.0 + exp(-(out->alarm - bar) / 4.0));
+}
+
 static int match_run(const struct intent_set *set, const char *key, size_t len,
                      long ex_intent, int ex_lang, long ex_index, int ex_counter,
                      int first_alone, struct match_result *out)
@@ -2489,18 +2626,22 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
     char *ck = stack_key;
     size_t cap = len + 2 * SPELL_MAX_TOKENS + 1, clen = 0;
     int n_fixed = 0;
-    /* the self-test's example was counted by the danger model: where */
-    enum alarm_own own = ex_index < 0 || (ex_counter && ex_intent != set->emergency)
-                             ? ALARM_OWN_NONE
-                         : !ex_counter && ex_intent == set->emergency ? ALARM_OWN_DANGER
-                                                                      : ALARM_OWN_OTHER;
+    /* the self-test's example was counted by the danger model: where. A
+     * counter-example keeps its counts: it is checked as the catalogue
+     * answers it, an example as if it had not been written. */
+    enum alarm_own own = ex_index < 0 || ex_counter    ? ALARM_OWN_NONE
+                         : ex_intent == set->emergency ? ALARM_OWN_DANGER
+                                                       : ALARM_OWN_OTHER;
 
     result_init(set, out);
     if (!set->prefilter)
         return VIGIE_EINVAL;
     stage_patterns(set, key, len, first_alone, out);
-    if (out->stage == MATCH_PATTERN)
+    if (out->stage == MATCH_PATTERN) {
+        apply_alarm(set, key, len, own, ex_counter ? -1 : ex_intent, ex_lang, ex_index,
+                    out);
         return 0;
+    }
     if (ex_counter)
         ex_intent = -1;
     if (set->spell) {
@@ -2519,16 +2660,7 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
     }
     if (ck && ck != stack_key)
         alloc_free(ck);
-    if (out->intent == set->fallback && alarm_trusted(set->alarm) &&
-        set->emergency >= 0) {
-        out->alarm = alarm_score(set->alarm, key, len, own);
-        if (out->alarm >= ALARM_MIN_LOG_ODDS) {
-            out->intent = set->emergency;
-            out->stage = MATCH_ALARM;
-            /* 0.5 at the threshold, towards 1 with the evidence */
-            out->score = 1.0 / (1.0 + exp(-(out->alarm - ALARM_MIN_LOG_ODDS) / 4.0));
-        }
-    }
+    apply_alarm(set, key, len, own, ex_counter ? -1 : ex_intent, ex_lang, ex_index, out);
     return 0;
 }
 

@@ -31,8 +31,9 @@
 
 /* MATCH_CORRECTED: no pattern matched the key, but one matched it once
  * its misspelt words were corrected against the catalogue's vocabulary.
- * MATCH_ALARM: nothing understood the key, but the danger model (alarm.h)
- * found strong evidence of danger: emergency. */
+ * MATCH_ALARM: the danger model (alarm.h) found strong evidence of danger
+ * in a key nothing understood, or overwhelming evidence in a key another
+ * intent understood: emergency (pattern is then -1). */
 enum match_stage { MATCH_NONE, MATCH_PATTERN, MATCH_FUZZY, MATCH_CORRECTED, MATCH_ALARM };
 
 struct match_result {

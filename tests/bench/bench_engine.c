@@ -302,18 +302,28 @@ static json_t *rename_words(const char *s, const char *suffix)
     return out;
 }
 
-static void rename_lists(json_t *obj, const char *suffix)
+/* Renames every string of the lists of 'obj'; a string that renaming
+ * takes over 'max' bytes is dropped (a few of the longest emergency and
+ * support patterns: the loader would refuse them). */
+static void rename_lists(json_t *obj, const char *suffix, size_t max)
 {
     const char *lk;
     json_t *lst;
 
     json_object_foreach(obj, lk, lst)
     {
-        size_t k;
-        for (k = 0; k < json_array_size(lst); k++) {
+        size_t k = 0;
+        while (k < json_array_size(lst)) {
             const char *s = json_string_value(json_array_get(lst, k));
-            if (s)
-                json_array_set_new(lst, k, rename_words(s, suffix));
+            json_t *r = s ? rename_words(s, suffix) : NULL;
+            if (r && strlen(json_string_value(r)) > max) {
+                json_decref(r);
+                json_array_remove(lst, k);
+                continue;
+            }
+            if (r)
+                json_array_set_new(lst, k, r);
+            k++;
         }
     }
 }
@@ -343,8 +353,12 @@ static int make_synthetic(const char *src, const char *dst, int copies)
             json_decref(root);
             continue;
         }
-        out_arr = json_array();
+        /* one file per copy: ten copies of a large topic file would pass
+         * the loader's size limit for one file ('arr' is held: each copy
+         * replaces it in 'root') */
+        json_incref(arr);
         for (c = 0; c <= copies; c++) {
+            out_arr = json_array();
             for (i = 0; i < json_array_size(arr); i++) {
                 json_t *it = json_deep_copy(json_array_get(arr, i));
                 const char *id = json_string_value(json_object_get(it, "id"));
@@ -360,15 +374,18 @@ static int make_synthetic(const char *src, const char *dst, int copies)
                     json_object_set_new(it, "id", json_string(nid));
                     json_object_del(it, "suggest");
                     json_object_del(it, "counter_examples");
-                    rename_lists(json_object_get(it, "patterns"), suffix);
-                    rename_lists(json_object_get(it, "examples"), suffix);
+                    rename_lists(json_object_get(it, "patterns"), suffix, 8192);
+                    rename_lists(json_object_get(it, "examples"), suffix, (size_t)-1);
                 }
                 json_array_append_new(out_arr, it);
             }
+            json_object_set(root, "intents", out_arr);
+            json_decref(out_arr);
+            snprintf(path, sizeof(path), "%s/%.*s.%d.json", dst, (int)(len - 5),
+                     de->d_name, c);
+            json_dump_file(root, path, 0);
         }
-        json_object_set_new(root, "intents", out_arr);
-        snprintf(path, sizeof(path), "%s/%s", dst, de->d_name);
-        json_dump_file(root, path, 0);
+        json_decref(arr);
         json_decref(root);
     }
     closedir(d);

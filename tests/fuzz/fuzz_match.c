@@ -68,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         /* the danger model is not trusted on the small fixture catalogue,
          * so the pipeline never asks it: ask it directly */
-        if (isnan(alarm_score(set->alarm, key, len, ALARM_OWN_NONE)) ||
-            isnan(alarm_score(set->alarm, key, len, ALARM_OWN_DANGER)))
+        if (isnan(alarm_score(set->alarm, key, len, ALARM_OWN_NONE, NULL)) ||
+            isnan(alarm_score(set->alarm, key, len, ALARM_OWN_DANGER, NULL)))
             abort();
     }
     free(key);

@@ -1,8 +1,8 @@
 /*
  * test_alarm.c - the danger model on the fixture catalogue: danger words
  * weigh towards emergency, other topics away from it, a text scored without
- * its own counts loses what it taught, and a key without words raises no
- * alarm.
+ * its own counts loses what it taught, a word it never saw still weighs
+ * through its stem, and a key without words raises no alarm.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -40,7 +40,7 @@ static double score(const char *text, enum alarm_own own)
     size_t n;
 
     assert_int_equal(norm_text(text, strlen(text), key, sizeof(key), &n), 0);
-    return alarm_score(set->alarm, key, n, own);
+    return alarm_score(set->alarm, key, n, own, NULL);
 }
 
 static void test_danger_outweighs_other_topics(void **state)
@@ -63,6 +63,22 @@ static void test_own_counts_left_out(void **state)
                 score("I am in danger", ALARM_OWN_NONE));
 }
 
+static void test_stems_carry_over(void **state)
+{
+    size_t n;
+
+    (void)state;
+    /* "enfermees" is in no example; "enfermee" (same first five bytes) is
+     * one of emergency's words */
+    assert_true(score("enfermees", ALARM_OWN_NONE) > score("zzqxwvvb", ALARM_OWN_NONE));
+    /* features: 3 words, 2 pairs and 2 stemmed pairs; no word is long
+     * enough for a stem of its own */
+    alarm_score(set->alarm, "aa bb cc", 8, ALARM_OWN_NONE, &n);
+    assert_int_equal(n, 7);
+    alarm_score(set->alarm, "locked", 6, ALARM_OWN_NONE, &n);
+    assert_int_equal(n, 2);
+}
+
 static void test_small_catalogue_not_trusted(void **state)
 {
     (void)state;
@@ -74,8 +90,8 @@ static void test_small_catalogue_not_trusted(void **state)
 static void test_no_words_no_alarm(void **state)
 {
     (void)state;
-    assert_true(isinf(alarm_score(set->alarm, "", 0, ALARM_OWN_NONE)));
-    assert_true(alarm_score(set->alarm, "", 0, ALARM_OWN_NONE) < 0);
+    assert_true(isinf(alarm_score(set->alarm, "", 0, ALARM_OWN_NONE, NULL)));
+    assert_true(alarm_score(set->alarm, "", 0, ALARM_OWN_NONE, NULL) < 0);
     /* words the model never saw weigh nothing: only the prior remains */
     assert_true(fabs(score("zzqx wvvb", ALARM_OWN_NONE) -
                      score("qqqj xxkw", ALARM_OWN_NONE)) < 1e-9);
@@ -86,6 +102,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_danger_outweighs_other_topics),
         cmocka_unit_test(test_own_counts_left_out),
+        cmocka_unit_test(test_stems_carry_over),
         cmocka_unit_test(test_small_catalogue_not_trusted),
         cmocka_unit_test(test_no_words_no_alarm),
     };

@@ -124,12 +124,12 @@ static void test_literal_extraction(void **state)
 {
     static const struct {
         const char *pattern;
-        const char *lits; /* '|' separated, "" for none */
+        const char *lits; /* '|' separated, "" for none; '<': word start */
     } cases[] = {
-        {"\\bboss\\b", "boss"},
-        {"^(?=.*\\bboss\\b)(?=.*\\bpassport\\b)", "boss|passport"},
-        {"\\b(hot ?line|helpline)\\b", "line|helpline"},
-        {"\\b(phone|number)\\b", "phone|number"},
+        {"\\bboss\\b", "<boss"},
+        {"^(?=.*\\bboss\\b)(?=.*\\bpassport\\b)", "<boss|<passport"},
+        {"\\b(hot ?line|helpline)\\b", "line|<helpline"},
+        {"\\b(phone|number)\\b", "<phone|<number"},
         {"j'?ai", "ai"},
         {"colou?r", "colo"},
         {"(?i)boss", ""},
@@ -140,6 +140,12 @@ static void test_literal_extraction(void **state)
         {"(?!not)yes", "yes"},
         {"\\x41bc", "bc"},
         {"ab{2}c", "ab"},
+        /* a word start: after \\b, ^, a space, a group that ends with one
+         * (or may be skipped from one), a lookaround from one */
+        {"^(?:il |elle )?a pris", "<a pris"},
+        {"\\bnot (?:\\w+ ){0,2}safe\\b", "<not |<safe"},
+        {"\\b(?:he|she) (?=.*now)hit", "<he|<she|now|<hit"},
+        {"\\b(?:he|she)s? hit", "<he|<she| hit"},
         {"(a|b", ""},
     };
     size_t i;
@@ -153,12 +159,11 @@ static void test_literal_extraction(void **state)
         for (k = 0; k < pl.n; k++) {
             if (k)
                 strcat(got, "|");
+            if (pl.word_start[k])
+                strcat(got, "<"); /* found only where a word starts */
             strcat(got, pl.lits[k]);
         }
-        for (k = 0; k < pl.n; k++)
-            alloc_free(pl.lits[k]);
-        alloc_free(pl.lits);
-        alloc_free(pl.set);
+        match_literals_free(&pl);
         assert_string_equal(got, cases[i].lits);
     }
 }
