@@ -38,7 +38,7 @@ int alarm_trusted(const struct alarm *a);
 /* The log-odds (natural log) that the folded 'key' ('len' bytes) says
  * someone is in danger now; 'own' leaves the key's own counts out. When
  * 'n_features' is not NULL, it receives the number of the key's distinct
- * features (words and word pairs) the sum was taken over. */
+ * features (words, word pairs and their stems) the sum was taken over. */
 double alarm_score(const struct alarm *a, const char *key, size_t len, enum alarm_own own,
                    size_t *n_features);
 

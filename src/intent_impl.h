@@ -140,7 +140,7 @@ struct intent_set {
     struct fuzzy_index *fuzzy;   /* owned by match.c */
     struct prefilter *prefilter; /* owned by match.c */
     struct spell *spell;         /* owned by match.c: the catalogue's vocabulary */
-    struct alarm *alarm;         /* owned by match.c: danger in what nothing understood */
+    struct alarm *alarm;         /* owned by match.c: the danger model (alarm.h) */
     unsigned long limit_hits;    /* patterns that hit a limit (statistics) */
     unsigned n_memo;             /* distinct pattern parts (pattern_part.memo) */
     /* owned by dialogue.c: word weights for the reply's language */

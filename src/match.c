@@ -2590,23 +2590,22 @@ static void apply_alarm(const struct intent_set *set, const char *key, size_t le
                         struct match_result *out)
 {
     size_t n_features;
-    double bar;
+    double bar = ALARM_FALLBACK_LOG_ODDS;
 
     if (out->intent == set->emergency || set->emergency < 0 || !alarm_trusted(set->alarm))
         return;
     out->alarm = alarm_score(set->alarm, key, len, own, &n_features);
-    if (out->intent == set->fallback) {
-        bar = ALARM_FALLBACK_LOG_ODDS;
-    } else {
+    if (out->intent != set->fallback) {
         struct match_result fz;
-        if (out->alarm < ALARM_OVERRIDE_STRENGTH * sqrt((double)n_features) ||
-            out->alarm < ALARM_OVERRIDE_LOG_ODDS)
+        bar = ALARM_OVERRIDE_LOG_ODDS;
+        /* the fuzzy stage already chose another intent: no second opinion */
+        if (out->stage == MATCH_FUZZY || out->alarm < bar ||
+            out->alarm < ALARM_OVERRIDE_STRENGTH * sqrt((double)n_features))
             return;
         result_init(set, &fz);
         fuzzy_run(set, key, len, ex_intent, ex_lang, ex_index, &fz);
         if (fz.fuzzy_best != set->emergency)
             return;
-        bar = ALARM_OVERRIDE_LOG_ODDS;
     }
     if (out->alarm < bar)
         return;
@@ -2660,7 +2659,7 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
     }
     if (ck && ck != stack_key)
         alloc_free(ck);
-    apply_alarm(set, key, len, own, ex_counter ? -1 : ex_intent, ex_lang, ex_index, out);
+    apply_alarm(set, key, len, own, ex_intent, ex_lang, ex_index, out);
     return 0;
 }
 
