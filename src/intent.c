@@ -1566,17 +1566,202 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
     return 0;
 }
 
+/* Splits ^L(?:B1|B2|...|Bm), where L is a run of lookaheads and the group
+ * ends the pattern, into its branches: anchored at 0, it matches exactly
+ * when one of ^L B1 ... ^L Bm does. Apart, each branch can be cut into
+ * parts that the word index decides (split_lookaheads()); whole, pcre2
+ * tries every branch's own lookaheads, each a scan of the message, on
+ * every message that reaches the pattern. Returns the number of branches
+ * written to 'br' (offsets into 'src'), 0 for any other shape; '*head' is
+ * the length of ^L. */
+static unsigned split_branches(const char *src, size_t *head, size_t br[][2],
+                               unsigned max)
+{
+    size_t len = strlen(src), i = 1, e, from, j;
+    unsigned n = 0;
+
+    if (src[0] != '^' || has_top_alternation(src, 0, len))
+        return 0;
+    while (src[i] == '(' && src[i + 1] == '?' &&
+           (src[i + 2] == '=' || src[i + 2] == '!')) {
+        e = group_end(src, i);
+        if (!e || src[e + 1] == '?' || src[e + 1] == '*' || src[e + 1] == '+' ||
+            src[e + 1] == '{')
+            return 0;
+        i = e + 1;
+    }
+    if (strncmp(src + i, "(?:", 3) != 0 || group_end(src, i) + 1 != len)
+        return 0;
+    e = len - 1;
+    *head = i;
+    for (from = j = i + 3; j < e; j++) {
+        if (src[j] == '\\') {
+            j++;
+        } else if (src[j] == '[') {
+            if (!(j = class_end(src, j)))
+                return 0;
+        } else if (src[j] == '(') {
+            if (!(j = group_end(src, j)))
+                return 0;
+        } else if (src[j] == '|') {
+            if (n + 1 >= max)
+                return 0;
+            br[n][0] = from;
+            br[n++][1] = j;
+            from = j + 1;
+        }
+    }
+    if (n == 0)
+        return 0;
+    br[n][0] = from;
+    br[n++][1] = e;
+    return n;
+}
+
+#define MAX_BRANCHES 64
+
+static void pattern_free(struct pattern *p)
+{
+    size_t j;
+
+    pcre2_code_free(p->code);
+    pcre2_code_free(p->span_code);
+    p->code = NULL;
+    p->span_code = NULL;
+    match_word_alts_free(&p->words);
+    for (j = 0; j < p->n_parts; j++) {
+        pcre2_code_free(p->parts[j].code);
+        match_word_alts_free(&p->parts[j].words);
+    }
+    alloc_free(p->parts);
+    p->parts = NULL;
+    p->n_parts = 0;
+    match_literals_free(&p->req);
+}
+
+/* Everything but the compiled code: literals for the prefilter, parts and
+ * words for the word index. 0, or -1 out of memory ('p' freed). */
+static int index_pattern(struct loader *ld, struct part_table *seen, struct pattern *p,
+                         const char *folded)
+{
+    /* JIT failing (no executable memory) is not an error: the
+     * interpreter runs the same pattern under the same limits. */
+    pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
+    if (match_extract_literals(folded, &p->req, &p->weight) < 0 ||
+        compile_parts(ld, seen, p, folded) < 0 ||
+        (p->n_parts == 0 && match_word_alts(folded, strlen(folded), &p->words) < 0)) {
+        pattern_free(p);
+        diag_oom(ld);
+        return -1;
+    }
+    return 0;
+}
+
+/* Makes room for 'more' patterns past set->n_patterns. */
+static int patterns_reserve(struct loader *ld, size_t *cap, size_t more)
+{
+    struct intent_set *set = ld->set;
+    struct pattern *grown;
+    size_t want = *cap;
+
+    if (set->n_patterns + more <= *cap)
+        return 0;
+    while (want < set->n_patterns + more)
+        want *= 2;
+    grown = alloc_realloc(set->patterns, want * sizeof(*grown));
+    if (!grown) {
+        diag_oom(ld);
+        return -1;
+    }
+    memset(grown + *cap, 0, (want - *cap) * sizeof(*grown));
+    set->patterns = grown;
+    *cap = want;
+    return 0;
+}
+
+/* Replaces the compiled pattern 'p' (at set->patterns[n_patterns]) by its
+ * branches (split_branches()), each a pattern of the same intent, language
+ * and index. Returns how many patterns now stand there: the branches, or 1
+ * when one of them does not compile alone ('p' kept whole), 0 out of
+ * memory. */
+static size_t compile_branches(struct loader *ld, struct part_table *seen, size_t *cap,
+                               const char *folded)
+{
+    struct intent_set *set = ld->set;
+    size_t br[MAX_BRANCHES][2], head, b, k;
+    unsigned n = split_branches(folded, &head, br, MAX_BRANCHES);
+    pcre2_code *code[MAX_BRANCHES];
+    char *src[MAX_BRANCHES];
+    struct pattern whole;
+
+    if (n < 2)
+        return 1;
+    if (patterns_reserve(ld, cap, n) < 0)
+        return 0;
+    for (b = 0; b < n; b++) {
+        int errcode;
+        PCRE2_SIZE erroff;
+        size_t blen = br[b][1] - br[b][0];
+
+        src[b] = alloc_malloc(head + blen + 1);
+        code[b] = NULL;
+        if (src[b]) {
+            memcpy(src[b], folded, head);
+            memcpy(src[b] + head, folded + br[b][0], blen);
+            src[b][head + blen] = '\0';
+            code[b] = pcre2_compile((PCRE2_SPTR)src[b], head + blen,
+                                    PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C,
+                                    &errcode, &erroff, set->cctx);
+        }
+        if (!code[b]) {
+            for (k = 0; k <= b; k++) {
+                pcre2_code_free(code[k]);
+                alloc_free(src[k]);
+            }
+            if (!src[b])
+                diag_oom(ld);
+            return src[b] ? 1 : 0;
+        }
+    }
+    whole = set->patterns[set->n_patterns];
+    for (b = 0; b < n; b++) {
+        struct pattern *p = &set->patterns[set->n_patterns + b];
+        memset(p, 0, sizeof(*p));
+        p->code = code[b];
+        p->intent = whole.intent;
+        p->priority = whole.priority;
+        p->lang = whole.lang;
+        p->index = whole.index;
+        p->branch = (unsigned)b + 1;
+        if (index_pattern(ld, seen, p, src[b]) < 0) {
+            for (k = b + 1; k < n; k++)
+                pcre2_code_free(code[k]);
+            for (k = 0; k < b; k++)
+                pattern_free(&set->patterns[set->n_patterns + k]);
+            set->patterns[set->n_patterns] = whole;
+            for (k = 0; k < n; k++)
+                alloc_free(src[k]);
+            return 0;
+        }
+    }
+    for (b = 0; b < n; b++)
+        alloc_free(src[b]);
+    pattern_free(&whole);
+    return n;
+}
+
 static int compile_patterns(struct loader *ld)
 {
     struct intent_set *set = ld->set;
     struct part_table seen = {NULL, 0, 0};
-    size_t i, total = 0, k;
+    size_t i, total = 0, k, cap;
     int l;
 
     for (i = 0; i < set->n_intents; i++)
         for (l = 0; l < LANG_COUNT; l++)
             total += set->intents[i].patterns[l].n;
-    set->patterns = alloc_calloc(total ? total : 1, sizeof(*set->patterns));
+    cap = total ? total : 1;
+    set->patterns = alloc_calloc(cap, sizeof(*set->patterns));
     if (!set->patterns) {
         diag_oom(ld);
         return -1;
@@ -1587,8 +1772,8 @@ static int compile_patterns(struct loader *ld)
         for (l = 0; l < LANG_COUNT && !ld->oom; l++) {
             for (k = 0; k < it->patterns[l].n && !ld->oom; k++) {
                 const struct intent_text *t = &it->patterns[l].items[k];
-                struct pattern *p = &set->patterns[set->n_patterns];
-                size_t *map = NULL;
+                struct pattern *p;
+                size_t *map = NULL, n;
                 char what[200];
                 long bad = lint_pattern(t->text, what, sizeof(what));
                 char *folded;
@@ -1600,6 +1785,9 @@ static int compile_patterns(struct loader *ld)
                             k + 1, lang_name(l), bad, what);
                     continue;
                 }
+                if (patterns_reserve(ld, &cap, 1) < 0)
+                    break;
+                p = &set->patterns[set->n_patterns];
                 folded = fold_pattern(t->text, &map);
                 if (!folded) {
                     diag_oom(ld);
@@ -1623,37 +1811,19 @@ static int compile_patterns(struct loader *ld)
                     alloc_free(map);
                     continue;
                 }
-                /* JIT failing (no executable memory) is not an error: the
-                 * interpreter runs the same pattern under the same limits. */
-                pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
                 p->intent = (long)i;
                 p->priority = it->priority;
                 p->lang = (enum lang)l;
                 p->index = (unsigned)(k + 1);
-                if (match_extract_literals(folded, &p->req, &p->weight) < 0 ||
-                    compile_parts(ld, &seen, p, folded) < 0 ||
-                    (p->n_parts == 0 &&
-                     match_word_alts(folded, strlen(folded), &p->words) < 0)) {
-                    size_t j;
-                    pcre2_code_free(p->code);
-                    pcre2_code_free(p->span_code);
-                    p->code = NULL;
-                    p->span_code = NULL;
-                    match_word_alts_free(&p->words);
-                    for (j = 0; j < p->n_parts; j++) {
-                        pcre2_code_free(p->parts[j].code);
-                        match_word_alts_free(&p->parts[j].words);
-                    }
-                    alloc_free(p->parts);
-                    p->parts = NULL;
-                    p->n_parts = 0;
-                    match_literals_free(&p->req);
-                    diag_oom(ld);
-                }
+                n = compile_branches(ld, &seen, &cap, folded);
+                if (n == 1 &&
+                    index_pattern(ld, &seen, &set->patterns[set->n_patterns], folded) < 0)
+                    n = 0;
+                if (n == 0) /* out of memory */
+                    pattern_free(&set->patterns[set->n_patterns]);
+                set->n_patterns += n;
                 alloc_free(folded);
                 alloc_free(map);
-                if (p->code)
-                    set->n_patterns++;
             }
         }
     }
@@ -1671,7 +1841,9 @@ static int pattern_order(const void *a, const void *b)
         return x->intent < y->intent ? -1 : 1;
     if (x->lang != y->lang)
         return x->lang < y->lang ? -1 : 1;
-    return x->index < y->index ? -1 : (x->index > y->index);
+    if (x->index != y->index)
+        return x->index < y->index ? -1 : 1;
+    return x->branch < y->branch ? -1 : (x->branch > y->branch);
 }
 
 /* ---- cross-file checks ---- */
@@ -1948,12 +2120,16 @@ static int run_hostile(const struct intent_set *set, diag_fn report, void *ud)
     static const char *const units[] = {"a ", "a", "ab", "aa b ", "de la ", "the "};
     char *subject = alloc_malloc(2049);
     int failures = 0;
-    size_t i, u;
+    size_t i, u, reported = (size_t)-1;
 
     if (!subject)
         return VIGIE_ENOMEM;
     for (i = 0; i < set->n_patterns; i++) {
-        const struct pattern *p = &set->patterns[i];
+        const struct pattern *p = &set->patterns[i], *prev = i ? p - 1 : NULL;
+        /* the branches of one pattern are adjacent: one report for them all */
+        if (p->branch > 1 && prev && prev->intent == p->intent && prev->lang == p->lang &&
+            prev->index == p->index && reported == i - 1)
+            continue;
         for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
             size_t n = 0, ul = strlen(units[u]);
             int rc;
@@ -1975,6 +2151,7 @@ static int run_hostile(const struct intent_set *set, diag_fn report, void *ud)
                     "nested or adjacent unbounded repeats",
                     p->index, lang_code(p->lang), units[u]);
                 failures++;
+                reported = i;
                 break;
             }
         }

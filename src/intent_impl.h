@@ -105,7 +105,10 @@ struct pattern {
     int priority;   /* the intent's, copied for the hot loop */
     enum lang lang; /* which list it came from */
     unsigned index; /* 1-based position in that list, for messages */
-    size_t weight;  /* specificity of a zero-width match: its literal bytes */
+    /* 0, or the 1-based branch of ^L(?:B1|B2|...) this pattern is: such a
+     * pattern is loaded as one pattern a branch (see split_branches()). */
+    unsigned branch;
+    size_t weight; /* specificity of a zero-width match: its literal bytes */
     struct pattern_lits req;
     struct word_alts words; /* the whole pattern, when it has no parts */
     /* Where a split pattern's span comes from (see compile_parts()). */

@@ -1701,7 +1701,8 @@ static int lead_build(const struct intent_set *set)
         const char *src;
         size_t x0, x1, y0;
 
-        if (p->n_parts != 0 || p->words.n != 0 || p->index == 0)
+        /* a branch is not its pattern's source: only a whole pattern has one */
+        if (p->n_parts != 0 || p->words.n != 0 || p->index == 0 || p->branch != 0)
             continue;
         l = &set->intents[p->intent].patterns[p->lang];
         if (p->index > l->n)

@@ -168,6 +168,31 @@ static void test_literal_extraction(void **state)
     }
 }
 
+/* ^L(?:B1|B2) is loaded as one pattern a branch (split_branches()): each
+ * branch matches alone, the shared lookahead still vetoes both, and both
+ * keep the pattern's place in its list. */
+static void test_branches_split(void **state)
+{
+    struct match_result m;
+    size_t i, branches = 0;
+
+    (void)state;
+    assert_string_equal(best("a van is waiting for me outside", &m), "emergency");
+    assert_int_equal(m.stage, MATCH_PATTERN);
+    assert_string_equal(best("he pointed a gun at me", &m), "emergency");
+    assert_string_equal(best("he pointed at the van", &m), "fallback");
+    assert_string_equal(best("in the movie a car is waiting for me", &m), "fallback");
+    for (i = 0; i < set->n_patterns; i++) {
+        const struct pattern *p = &set->patterns[i];
+        if (p->branch == 0)
+            continue;
+        assert_int_equal(p->index, 3);
+        assert_int_equal(p->branch, branches + 1);
+        branches++;
+    }
+    assert_int_equal(branches, 2);
+}
+
 static void test_prefilter_is_exact(void **state)
 {
     static const char *const texts[] = {"hi",
@@ -188,7 +213,10 @@ static void test_prefilter_is_exact(void **state)
                                         "the phone number",
                                         "helllo",
                                         "en francais svp",
-                                        "je suis en danger and he threatens me"};
+                                        "je suis en danger and he threatens me",
+                                        "a van is waiting for me outside",
+                                        "he pointed a gun",
+                                        "the movie: a car is waiting for me"};
     size_t i;
 
     (void)state;
@@ -224,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_out_of_scope_is_fallback),
         cmocka_unit_test(test_fallback_suggestions_exclude_emergency),
         cmocka_unit_test(test_literal_extraction),
+        cmocka_unit_test(test_branches_split),
         cmocka_unit_test(test_prefilter_is_exact),
     };
     return cmocka_run_group_tests_name("match", tests, setup, teardown);
