@@ -321,6 +321,7 @@ struct loader {
     size_t cap_intents;
     int broken_files; /* files that are not JSON: their ids are unknown */
     int too_many;     /* intents past INTENT_MAX_INTENTS (reported once) */
+    json_t *defines;  /* the current file's "define" object, or NULL */
 };
 
 static void vdiag(diag_fn report, void *ud, const char *file, int line, int col,
@@ -451,6 +452,10 @@ static void intent_cleanup(struct intent *it)
             alloc_free(it->links[i].url[l]);
         }
     alloc_free(it->links);
+    for (i = 0; it->exclude_code && i < it->exclude.n; i++)
+        pcre2_code_free(it->exclude_code[i]);
+    alloc_free(it->exclude_code);
+    list_free(&it->exclude);
     list_free(&it->suggest_ids);
     alloc_free(it->suggest);
 }
@@ -492,9 +497,18 @@ void intent_set_free(struct intent_set *set)
 
 /* ---- schema ---- */
 
-static const char *const intent_keys[] = {
-    "id",      "priority", "label",   "patterns", "examples", "counter_examples",
-    "answers", "links",    "suggest", "sources",  NULL};
+static const char *const intent_keys[] = {"id",
+                                          "priority",
+                                          "label",
+                                          "patterns",
+                                          "exclude",
+                                          "examples",
+                                          "counter_examples",
+                                          "answers",
+                                          "links",
+                                          "suggest",
+                                          "sources",
+                                          NULL};
 
 static int key_known(const char *k, const char *const *keys)
 {
@@ -724,6 +738,97 @@ static void take_links(struct loader *ld, json_t *arr, const char *ipath,
     }
 }
 
+/* A pattern may name a definition of its file's "define" object as
+ * {{name}}: the definition's text stands there, so that a veto written once
+ * serves every pattern that needs it. Replaces t->text with the expansion
+ * (unknown names reported at the pattern). */
+static void expand_defines(struct loader *ld, struct intent_text *t, const char *what)
+{
+    const char *s = t->text, *open, *close;
+    char *out = NULL, name[64];
+    size_t len = 0, cap = 0;
+
+    if (!strstr(s, "{{"))
+        return;
+    for (;;) {
+        const char *piece = s, *def = NULL;
+        size_t n;
+
+        open = strstr(s, "{{");
+        close = open ? strstr(open + 2, "}}") : NULL;
+        if (open && close && (size_t)(close - open - 2) < sizeof(name)) {
+            n = (size_t)(close - open - 2);
+            memcpy(name, open + 2, n);
+            name[n] = '\0';
+            def = json_string_value(json_object_get(ld->defines, name));
+            if (!def) {
+                diag_at(ld, t->line, t->col,
+                        "%s: unknown definition {{%s}} (the file's \"define\" has none "
+                        "of that name)",
+                        what, name);
+                alloc_free(out);
+                return;
+            }
+        }
+        n = def ? (size_t)(open - s) : strlen(s);
+        for (int part = 0; part < 2; part++) {
+            size_t add = part ? (def ? strlen(def) : 0) : n;
+            if (len + add + 1 > cap) {
+                char *grown;
+                cap = (len + add + 1) * 2;
+                grown = alloc_realloc(out, cap);
+                if (!grown) {
+                    alloc_free(out);
+                    diag_oom(ld);
+                    return;
+                }
+                out = grown;
+            }
+            if (add) /* never memcpy() from NULL: the compiler would trust def */
+                memcpy(out + len, part ? def : piece, add);
+            len += add;
+        }
+        if (!def)
+            break;
+        s = close + 2;
+    }
+    out[len] = '\0';
+    alloc_free(t->text);
+    t->text = out;
+}
+
+/* Checks the file's "define" object: names of [a-z0-9_], string values
+ * that name no other definition. */
+static void take_defines(struct loader *ld, json_t *obj)
+{
+    const char *k;
+    json_t *v;
+
+    if (!json_is_object(obj)) {
+        diag_path(ld, "/define", 0, "\"define\" must be an object of named patterns");
+        ld->defines = NULL;
+        return;
+    }
+    json_object_foreach(obj, k, v)
+    {
+        char p[300];
+        size_t i, n = strlen(k);
+        fmt_into(p, sizeof(p), "/define/%s", k);
+        for (i = 0; i < n && ((k[i] >= 'a' && k[i] <= 'z') ||
+                              (k[i] >= '0' && k[i] <= '9') || k[i] == '_');
+             i++)
+            ;
+        if (n == 0 || n >= 64 || i < n)
+            diag_path(ld, p, 1, "definition name \"%s\": use 1-63 of a-z, 0-9 and _", k);
+        else if (!json_is_string(v))
+            diag_path(ld, p, 0, "definition \"%s\" must be a string (a pattern)", k);
+        else if (strstr(json_string_value(v), "{{"))
+            diag_path(ld, p, 0,
+                      "definition \"%s\" names another: definitions do not nest", k);
+    }
+    ld->defines = obj;
+}
+
 static void take_intent(struct loader *ld, json_t *obj, size_t idx)
 {
     struct intent_set *set = ld->set;
@@ -816,9 +921,12 @@ static void take_intent(struct loader *ld, json_t *obj, size_t idx)
     }
 
     v = json_object_get(obj, "patterns");
-    if (v)
+    if (v) {
         take_lang_lists(ld, v, ipath, "patterns", 0, it->patterns);
-    else if (!it->id || strcmp(it->id, "fallback") != 0)
+        for (int pl = 0; pl < LANG_COUNT; pl++)
+            for (size_t pk = 0; pk < it->patterns[pl].n; pk++)
+                expand_defines(ld, &it->patterns[pl].items[pk], "pattern");
+    } else if (!it->id || strcmp(it->id, "fallback") != 0)
         diag_path(ld, ipath, 0, "intent \"%s\" has no \"patterns\"",
                   it->id ? it->id : "?");
     if (it->id && strcmp(it->id, "fallback") == 0)
@@ -850,6 +958,14 @@ static void take_intent(struct loader *ld, json_t *obj, size_t idx)
     v = json_object_get(obj, "links");
     if (v)
         take_links(ld, v, ipath, it);
+
+    v = json_object_get(obj, "exclude");
+    if (v) {
+        fmt_into(p, sizeof(p), "%s/exclude", ipath);
+        take_list(ld, v, p, "exclude", 0, &it->exclude);
+        for (size_t ek = 0; ek < it->exclude.n; ek++)
+            expand_defines(ld, &it->exclude.items[ek], "exclude");
+    }
 
     v = json_object_get(obj, "suggest");
     if (v) {
@@ -915,11 +1031,16 @@ static void take_file(struct loader *ld, const char *buf, size_t len)
     json_object_foreach(root, k, v)
     {
         char p[300];
-        if (strcmp(k, "intents") == 0)
+        if (strcmp(k, "intents") == 0 || strcmp(k, "define") == 0)
             continue;
         fmt_into(p, sizeof(p), "/%s", k);
-        diag_path(ld, p, 1, "unknown key \"%s\" (the file holds only \"intents\")", k);
+        diag_path(ld, p, 1,
+                  "unknown key \"%s\" (the file holds \"intents\" and \"define\")", k);
     }
+    ld->defines = NULL;
+    v = json_object_get(root, "define");
+    if (v)
+        take_defines(ld, v);
     arr = json_object_get(root, "intents");
     if (!json_is_array(arr)) {
         diag_at(ld, 1, 1, "the file must have an \"intents\" array");
@@ -928,6 +1049,7 @@ static void take_file(struct loader *ld, const char *buf, size_t len)
     for (i = 0; i < json_array_size(arr) && !ld->oom; i++)
         take_intent(ld, json_array_get(arr, i), i);
 out:
+    ld->defines = NULL;
     json_decref(root);
 }
 
@@ -1750,6 +1872,50 @@ static size_t compile_branches(struct loader *ld, struct part_table *seen, size_
     return n;
 }
 
+/* Lints, folds and compiles one pattern as written ('t'); 'label' names it
+ * in diagnostics ("pattern 2 (en)", "exclude 1"). Returns the code and the
+ * folded text in '*folded' (the caller frees it), or NULL: a problem
+ * reported, or out of memory (ld->oom). */
+static pcre2_code *compile_text(struct loader *ld, const struct intent_text *t,
+                                const char *label, char **folded)
+{
+    size_t *map = NULL;
+    char what[200];
+    long bad = lint_pattern(t->text, what, sizeof(what));
+    pcre2_code *code;
+    int errcode;
+    PCRE2_SIZE erroff;
+
+    *folded = NULL;
+    if (bad >= 0) {
+        diag_at(ld, t->line, t->col, "%s, offset %ld: %s", label, bad, what);
+        return NULL;
+    }
+    *folded = fold_pattern(t->text, &map);
+    if (!*folded) {
+        diag_oom(ld);
+        return NULL;
+    }
+    code = pcre2_compile((PCRE2_SPTR)*folded, PCRE2_ZERO_TERMINATED,
+                         PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C, &errcode,
+                         &erroff, ld->set->cctx);
+    if (!code) {
+        PCRE2_UCHAR msg[160];
+        size_t n = strlen(*folded);
+        if (errcode == PCRE2_ERROR_HEAPLIMIT || errcode == PCRE2_ERROR_NOMEMORY) {
+            diag_oom(ld);
+        } else {
+            pcre2_get_error_message(errcode, msg, sizeof(msg));
+            diag_at(ld, t->line, t->col, "%s: %s at offset %zu", label, (const char *)msg,
+                    map[erroff <= n ? erroff : n]);
+        }
+        alloc_free(*folded);
+        *folded = NULL;
+    }
+    alloc_free(map);
+    return code;
+}
+
 static int compile_patterns(struct loader *ld)
 {
     struct intent_set *set = ld->set;
@@ -1772,45 +1938,22 @@ static int compile_patterns(struct loader *ld)
         for (l = 0; l < LANG_COUNT && !ld->oom; l++) {
             for (k = 0; k < it->patterns[l].n && !ld->oom; k++) {
                 const struct intent_text *t = &it->patterns[l].items[k];
+                char label[64], *folded;
+                size_t n;
+                pcre2_code *code;
                 struct pattern *p;
-                size_t *map = NULL, n;
-                char what[200];
-                long bad = lint_pattern(t->text, what, sizeof(what));
-                char *folded;
-                int errcode;
-                PCRE2_SIZE erroff;
 
-                if (bad >= 0) {
-                    diag_at(ld, t->line, t->col, "pattern %zu (%s), offset %ld: %s",
-                            k + 1, lang_name(l), bad, what);
+                fmt_into(label, sizeof(label), "pattern %zu (%s)", k + 1, lang_name(l));
+                code = compile_text(ld, t, label, &folded);
+                if (!code)
                     continue;
-                }
-                if (patterns_reserve(ld, &cap, 1) < 0)
-                    break;
-                p = &set->patterns[set->n_patterns];
-                folded = fold_pattern(t->text, &map);
-                if (!folded) {
-                    diag_oom(ld);
-                    break;
-                }
-                p->code = pcre2_compile((PCRE2_SPTR)folded, PCRE2_ZERO_TERMINATED,
-                                        PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C,
-                                        &errcode, &erroff, set->cctx);
-                if (!p->code) {
-                    PCRE2_UCHAR msg[160];
-                    if (errcode == PCRE2_ERROR_HEAPLIMIT ||
-                        errcode == PCRE2_ERROR_NOMEMORY) {
-                        diag_oom(ld);
-                    } else {
-                        pcre2_get_error_message(errcode, msg, sizeof(msg));
-                        diag_at(ld, t->line, t->col, "pattern %zu (%s): %s at offset %zu",
-                                k + 1, lang_name(l), (const char *)msg,
-                                map[erroff <= strlen(folded) ? erroff : strlen(folded)]);
-                    }
+                if (patterns_reserve(ld, &cap, 1) < 0) {
+                    pcre2_code_free(code);
                     alloc_free(folded);
-                    alloc_free(map);
-                    continue;
+                    break;
                 }
+                p = &set->patterns[set->n_patterns];
+                p->code = code;
                 p->intent = (long)i;
                 p->priority = it->priority;
                 p->lang = (enum lang)l;
@@ -1823,11 +1966,38 @@ static int compile_patterns(struct loader *ld)
                     pattern_free(&set->patterns[set->n_patterns]);
                 set->n_patterns += n;
                 alloc_free(folded);
-                alloc_free(map);
             }
         }
     }
     part_table_free(&seen);
+    return ld->oom ? -1 : 0;
+}
+
+/* Each intent's "exclude" patterns, folded and compiled like its patterns
+ * (searched anywhere, JIT, the same limits). */
+static int compile_excludes(struct loader *ld)
+{
+    struct intent_set *set = ld->set;
+
+    for (size_t i = 0; i < set->n_intents && !ld->oom; i++) {
+        struct intent *it = &set->intents[i];
+        if (it->exclude.n == 0)
+            continue;
+        ld->file = set->files[it->file];
+        it->exclude_code = alloc_calloc(it->exclude.n, sizeof(*it->exclude_code));
+        if (!it->exclude_code) {
+            diag_oom(ld);
+            break;
+        }
+        for (size_t k = 0; k < it->exclude.n && !ld->oom; k++) {
+            char label[32], *folded;
+            fmt_into(label, sizeof(label), "exclude %zu", k + 1);
+            it->exclude_code[k] = compile_text(ld, &it->exclude.items[k], label, &folded);
+            if (it->exclude_code[k])
+                pcre2_jit_compile(it->exclude_code[k], PCRE2_JIT_COMPLETE);
+            alloc_free(folded);
+        }
+    }
     return ld->oom ? -1 : 0;
 }
 
@@ -1977,7 +2147,7 @@ static struct intent_set *set_finish(struct loader *ld, const char *dir, uint64_
     if (ld->oom)
         goto fail;
     check_set(ld, dir);
-    if (ld->oom || compile_patterns(ld) < 0)
+    if (ld->oom || compile_patterns(ld) < 0 || compile_excludes(ld) < 0)
         goto fail;
     if (ld->errors)
         goto fail;
@@ -2115,45 +2285,71 @@ static void describe_match(const struct intent_set *set, const struct match_resu
     }
 }
 
+static const char *const hostile_units[] = {"a ", "a", "ab", "aa b ", "de la ", "the "};
+
+/* The unit (index into hostile_units) whose 2 KiB makes 'code' hit a pcre2
+ * limit, or -1. 'subject' has room for 2049 bytes. */
+static int hostile_unit(const struct intent_set *set, const pcre2_code *code,
+                        char *subject)
+{
+    for (size_t u = 0; u < sizeof(hostile_units) / sizeof(hostile_units[0]); u++) {
+        size_t n = 0, ul = strlen(hostile_units[u]);
+        int rc;
+        while (n + ul <= 2047) {
+            memcpy(subject + n, hostile_units[u], ul);
+            n += ul;
+        }
+        subject[n++] = '!'; /* a non-matching end forces full backtracking */
+        subject[n] = '\0';
+        rc = pcre2_match(code, (PCRE2_SPTR)subject, n, 0, 0, set->md, set->mctx);
+        if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+            rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+            return (int)u;
+    }
+    return -1;
+}
+
+#define HOSTILE_ADVICE                                                                   \
+    "it backtracks without bound; anchor it with ^ and avoid nested or adjacent "        \
+    "unbounded repeats"
+
 static int run_hostile(const struct intent_set *set, diag_fn report, void *ud)
 {
-    static const char *const units[] = {"a ", "a", "ab", "aa b ", "de la ", "the "};
     char *subject = alloc_malloc(2049);
-    int failures = 0;
-    size_t i, u, reported = (size_t)-1;
+    int failures = 0, u;
+    size_t i, k, reported = (size_t)-1;
 
     if (!subject)
         return VIGIE_ENOMEM;
     for (i = 0; i < set->n_patterns; i++) {
         const struct pattern *p = &set->patterns[i], *prev = i ? p - 1 : NULL;
+        const struct intent *it = &set->intents[p->intent];
+        const struct intent_text *t = &it->patterns[p->lang].items[p->index - 1];
         /* the branches of one pattern are adjacent: one report for them all */
         if (p->branch > 1 && prev && prev->intent == p->intent && prev->lang == p->lang &&
             prev->index == p->index && reported == i - 1)
             continue;
-        for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-            size_t n = 0, ul = strlen(units[u]);
-            int rc;
-            while (n + ul <= 2047) {
-                memcpy(subject + n, units[u], ul);
-                n += ul;
-            }
-            subject[n++] = '!'; /* a non-matching end forces full backtracking */
-            subject[n] = '\0';
-            rc = pcre2_match(p->code, (PCRE2_SPTR)subject, n, 0, 0, set->md, set->mctx);
-            if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-                rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
-                const struct intent *it = &set->intents[p->intent];
-                const struct intent_text *t = &it->patterns[p->lang].items[p->index - 1];
-                st_diag(
-                    report, ud, set->files[it->file], t->line, t->col,
-                    "pattern %u (%s) hits the match limit on a long input (2 KiB of "
-                    "\"%s\"): it backtracks without bound; anchor it with ^ and avoid "
-                    "nested or adjacent unbounded repeats",
-                    p->index, lang_code(p->lang), units[u]);
-                failures++;
-                reported = i;
-                break;
-            }
+        if ((u = hostile_unit(set, p->code, subject)) < 0)
+            continue;
+        st_diag(report, ud, set->files[it->file], t->line, t->col,
+                "pattern %u (%s) hits the match limit on a long input (2 KiB of "
+                "\"%s\"): " HOSTILE_ADVICE,
+                p->index, lang_code(p->lang), hostile_units[u]);
+        failures++;
+        reported = i;
+    }
+    for (i = 0; i < set->n_intents; i++) {
+        const struct intent *it = &set->intents[i];
+        for (k = 0; k < it->exclude.n; k++) {
+            const struct intent_text *t = &it->exclude.items[k];
+            if (!it->exclude_code[k] ||
+                (u = hostile_unit(set, it->exclude_code[k], subject)) < 0)
+                continue;
+            st_diag(report, ud, set->files[it->file], t->line, t->col,
+                    "exclude %zu hits the match limit on a long input (2 KiB of "
+                    "\"%s\"): " HOSTILE_ADVICE,
+                    k + 1, hostile_units[u]);
+            failures++;
         }
     }
     alloc_free(subject);

@@ -43,6 +43,12 @@ struct intent {
     struct intent_list answers[LANG_COUNT];
     struct intent_link *links;
     size_t n_links;
+    /* Patterns that veto this intent's: a message one of them matches is
+     * not answered by this intent's patterns (the fuzzy stage may still
+     * find it close). Written once instead of the same (?!.*...) in every
+     * pattern. */
+    struct intent_list exclude;
+    pcre2_code **exclude_code;      /* owned, exclude.n entries (NULL: did not compile) */
     struct intent_list suggest_ids; /* as written */
     long *suggest;                  /* resolved intent indexes */
     size_t n_suggest;

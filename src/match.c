@@ -1896,6 +1896,28 @@ static int pattern_span(const struct intent_set *set, const struct pattern *p,
 
 /* Stage 1 over the candidate patterns; patterns of intent 'skip' (or -1)
  * are ignored. */
+/* 1 when one of the intent's "exclude" patterns matches the key, so that
+ * its patterns do not answer it; 0 if none does (one that hits a limit
+ * does not veto). */
+static int intent_excluded(const struct intent_set *set, long intent, const char *key,
+                           size_t len, struct match_result *out)
+{
+    const struct intent *it = &set->intents[intent];
+
+    for (size_t k = 0; k < it->exclude.n; k++) {
+        size_t span;
+        int rc;
+        if (!it->exclude_code[k])
+            continue;
+        rc = pcre_exec(set, it->exclude_code[k], key, len, &span);
+        if (rc > 0)
+            return 1;
+        if (rc < 0)
+            out->limit_hit = true;
+    }
+    return 0;
+}
+
 static int run_patterns(const struct intent_set *set, const char *key, size_t len,
                         const uint32_t *cand, size_t n_cand, int words_ok, long skip,
                         int first_alone, struct match_result *out)
@@ -1904,8 +1926,9 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
     long best = -1;
     int best_prio = 0, best_exact = 0;
     size_t best_span = 0, i;
-    long matched_intent = -1;
+    long matched_intent = -1, excl_intent = -1;
     unsigned mask = 0;
+    int excluded = 0;
 
     if (set->prefilter && ++set->prefilter->memo_gen == 0) {
         /* after 2^32 keys: forget every stamp rather than trust an old one */
@@ -1937,6 +1960,15 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
             out->limit_hit = true;
             mset->limit_hits++;
             continue;
+        }
+        /* patterns are sorted by intent within a priority: one check each */
+        if (set->intents[p->intent].exclude.n) {
+            if (p->intent != excl_intent) {
+                excl_intent = p->intent;
+                excluded = intent_excluded(set, p->intent, key, len, out);
+            }
+            if (excluded)
+                continue;
         }
         if (p->intent == matched_intent)
             mask |= 1u << p->lang;
@@ -2657,6 +2689,12 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
         }
     } else {
         fuzzy_run(set, key, len, ex_intent, ex_lang, ex_index, out);
+    }
+    /* what an intent excludes, its examples' likeness does not answer */
+    if (out->stage == MATCH_FUZZY && set->intents[out->intent].exclude.n &&
+        intent_excluded(set, out->intent, key, len, out)) {
+        out->intent = set->fallback;
+        out->stage = MATCH_NONE;
     }
     if (ck && ck != stack_key)
         alloc_free(ck);

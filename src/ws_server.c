@@ -277,11 +277,15 @@ static int ws_enqueue(struct server *srv, struct session *s, struct proto_buf *b
         s->q_head = n;
     s->q_tail = n;
     s->q_len++;
-    /* The common case, one reply and room in the socket: write it now.
+    /* The common case, one reply and nothing waiting: write it now.
      * Asking for a writeable callback instead costs two changes of the
      * poll set per message, and with libuv each change scans the events
-     * of the current wake-up (quadratic with many busy connections). */
-    if (s->q_len == 1 && !s->close_code && !lws_send_pipe_choked(s->wsi))
+     * of the current wake-up (quadratic with many busy connections).
+     * lws_send_pipe_choked() would add a poll(2) per reply (2% of the
+     * server's time): when the socket is full, lws_write() keeps what the
+     * kernel did not take, and lws_partial_buffered() sends the next
+     * replies to the queue until lws has written it. */
+    if (s->q_len == 1 && !s->close_code && !lws_partial_buffered(s->wsi))
         return ws_writeable(srv, s, s->wsi) < 0 ? -1 : 0;
     lws_callback_on_writable(s->wsi);
     return 0;

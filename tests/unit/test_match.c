@@ -193,6 +193,19 @@ static void test_branches_split(void **state)
     assert_int_equal(branches, 2);
 }
 
+/* An intent's "exclude" vetoes its patterns, and only its own. */
+static void test_exclude_vetoes_intent(void **state)
+{
+    struct match_result m;
+
+    (void)state;
+    assert_string_equal(best("what is the hotline number", &m), "hotline");
+    assert_string_equal(best("what is the pizza place number", &m), "fallback");
+    assert_string_equal(best("TAXI hotline?", &m), "fallback");
+    /* a veto of hotline leaves report's patterns alone */
+    assert_string_equal(best("how do I report the taxi driver", &m), "report");
+}
+
 static void test_prefilter_is_exact(void **state)
 {
     static const char *const texts[] = {"hi",
@@ -216,7 +229,8 @@ static void test_prefilter_is_exact(void **state)
                                         "je suis en danger and he threatens me",
                                         "a van is waiting for me outside",
                                         "he pointed a gun",
-                                        "the movie: a car is waiting for me"};
+                                        "the movie: a car is waiting for me",
+                                        "the pizza hotline number"};
     size_t i;
 
     (void)state;
@@ -253,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_fallback_suggestions_exclude_emergency),
         cmocka_unit_test(test_literal_extraction),
         cmocka_unit_test(test_branches_split),
+        cmocka_unit_test(test_exclude_vetoes_intent),
         cmocka_unit_test(test_prefilter_is_exact),
     };
     return cmocka_run_group_tests_name("match", tests, setup, teardown);
