@@ -1523,7 +1523,7 @@ static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg, in
     return n;
 }
 
-#define MAX_PARTS 16
+#define MAX_PARTS 32
 
 /* The parts compiled so far, by source text and anchoring (see struct
  * pattern_part): open addressing, 'cap' a power of two. */
