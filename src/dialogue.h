@@ -50,7 +50,7 @@ struct reply {
 };
 
 /* Answers kept per intent set by default (see answer_cache.h). */
-#define DIALOGUE_CACHE_ENTRIES 4096
+#define DIALOGUE_CACHE_ENTRIES 16384
 
 /* Keeps the outcome of up to 'entries' recent messages for 'set' (0: keep
  * none, every message is folded and matched). A set starts with

@@ -305,7 +305,31 @@ static json_t *rename_words(const char *s, const char *suffix)
 /* Renames every string of the lists of 'obj'; a string that renaming
  * takes over 'max' bytes is dropped (a few of the longest emergency and
  * support patterns: the loader would refuse them). */
-static void rename_lists(json_t *obj, const char *suffix, size_t max)
+/* The length of 's' once each {{name}} of 'defs' stands expanded. */
+static size_t expanded_len(const char *s, json_t *defs)
+{
+    size_t n = 0;
+    const char *open, *close;
+
+    while ((open = strstr(s, "{{")) && (close = strstr(open, "}}"))) {
+        char name[128];
+        size_t nl = (size_t)(close - open - 2);
+        const char *def = NULL;
+        if (nl < sizeof(name)) {
+            memcpy(name, open + 2, nl);
+            name[nl] = '\0';
+            def = json_string_value(json_object_get(defs, name));
+        }
+        n += (size_t)(open - s) + (def ? strlen(def) : (size_t)(close + 2 - open));
+        s = close + 2;
+    }
+    return n + strlen(s);
+}
+
+/* Renames the words of every list of 'obj' (see rename_words()), dropping
+ * the strings longer than 'max' once the file's definitions 'defs' are
+ * expanded in them. */
+static void rename_lists(json_t *obj, const char *suffix, size_t max, json_t *defs)
 {
     const char *lk;
     json_t *lst;
@@ -316,7 +340,7 @@ static void rename_lists(json_t *obj, const char *suffix, size_t max)
         while (k < json_array_size(lst)) {
             const char *s = json_string_value(json_array_get(lst, k));
             json_t *r = s ? rename_words(s, suffix) : NULL;
-            if (r && strlen(json_string_value(r)) > max) {
+            if (r && expanded_len(json_string_value(r), defs) > max) {
                 json_decref(r);
                 json_array_remove(lst, k);
                 continue;
@@ -326,6 +350,13 @@ static void rename_lists(json_t *obj, const char *suffix, size_t max)
             k++;
         }
     }
+}
+
+static const char *suffix_of(int copy)
+{
+    static char suffix[16];
+    snprintf(suffix, sizeof(suffix), "q%dz", copy);
+    return suffix;
 }
 
 /* Writes a copy of every intent file of 'src' into 'dst', with 'copies'
@@ -341,7 +372,7 @@ static int make_synthetic(const char *src, const char *dst, int copies)
         return -1;
     while ((de = readdir(d))) {
         char path[4096];
-        json_t *root, *arr, *out_arr;
+        json_t *root, *arr, *out_arr, *defs;
         size_t len = strlen(de->d_name), i;
         int c;
         if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
@@ -357,7 +388,26 @@ static int make_synthetic(const char *src, const char *dst, int copies)
          * the loader's size limit for one file ('arr' is held: each copy
          * replaces it in 'root') */
         json_incref(arr);
+        defs = json_object_get(root, "define");
+        json_incref(defs);
         for (c = 0; c <= copies; c++) {
+            /* a copy's definitions are renamed like its patterns, names
+             * included, so that {{name}} still finds them */
+            json_t *cdefs = c > 0 && defs ? json_object() : json_incref(defs);
+            if (c > 0 && defs) {
+                const char *dk;
+                json_t *dv;
+                json_object_foreach(defs, dk, dv)
+                {
+                    json_t *rk = rename_words(dk, suffix_of(c));
+                    json_object_set_new(
+                        cdefs, json_string_value(rk),
+                        rename_words(json_string_value(dv), suffix_of(c)));
+                    json_decref(rk);
+                }
+            }
+            if (cdefs)
+                json_object_set(root, "define", cdefs);
             out_arr = json_array();
             for (i = 0; i < json_array_size(arr); i++) {
                 json_t *it = json_deep_copy(json_array_get(arr, i));
@@ -374,8 +424,10 @@ static int make_synthetic(const char *src, const char *dst, int copies)
                     json_object_set_new(it, "id", json_string(nid));
                     json_object_del(it, "suggest");
                     json_object_del(it, "counter_examples");
-                    rename_lists(json_object_get(it, "patterns"), suffix, 8192);
-                    rename_lists(json_object_get(it, "examples"), suffix, (size_t)-1);
+                    rename_lists(json_object_get(it, "patterns"), suffix, 8192, cdefs);
+                    rename_lists(json_object_get(it, "examples"), suffix, (size_t)-1,
+                                 NULL);
+                    json_object_del(it, "exclude");
                 }
                 json_array_append_new(out_arr, it);
             }
@@ -384,7 +436,9 @@ static int make_synthetic(const char *src, const char *dst, int copies)
             snprintf(path, sizeof(path), "%s/%.*s.%d.json", dst, (int)(len - 5),
                      de->d_name, c);
             json_dump_file(root, path, 0);
+            json_decref(cdefs);
         }
+        json_decref(defs);
         json_decref(arr);
         json_decref(root);
     }
