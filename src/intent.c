@@ -460,6 +460,26 @@ static void intent_cleanup(struct intent *it)
     alloc_free(it->suggest);
 }
 
+/* Frees what a pattern owns and leaves it empty (safe to call twice). */
+static void pattern_free(struct pattern *p)
+{
+    size_t j;
+
+    pcre2_code_free(p->code);
+    pcre2_code_free(p->span_code);
+    p->code = NULL;
+    p->span_code = NULL;
+    match_word_alts_free(&p->words);
+    for (j = 0; j < p->n_parts; j++) {
+        pcre2_code_free(p->parts[j].code);
+        match_word_alts_free(&p->parts[j].words);
+    }
+    alloc_free(p->parts);
+    p->parts = NULL;
+    p->n_parts = 0;
+    match_literals_free(&p->req);
+}
+
 void intent_set_free(struct intent_set *set)
 {
     size_t i;
@@ -468,19 +488,8 @@ void intent_set_free(struct intent_set *set)
         return;
     match_index_free(set);
     dialogue_index_free(set);
-    for (i = 0; i < set->n_patterns; i++) {
-        struct pattern *p = &set->patterns[i];
-        size_t k;
-        pcre2_code_free(p->code);
-        pcre2_code_free(p->span_code);
-        match_word_alts_free(&p->words);
-        for (k = 0; k < p->n_parts; k++) {
-            pcre2_code_free(p->parts[k].code);
-            match_word_alts_free(&p->parts[k].words);
-        }
-        alloc_free(p->parts);
-        match_literals_free(&p->req);
-    }
+    for (i = 0; i < set->n_patterns; i++)
+        pattern_free(&set->patterns[i]);
     alloc_free(set->patterns);
     for (i = 0; i < set->n_intents; i++)
         intent_cleanup(&set->intents[i]);
@@ -756,7 +765,15 @@ static void expand_defines(struct loader *ld, struct intent_text *t, const char 
 
         open = strstr(s, "{{");
         close = open ? strstr(open + 2, "}}") : NULL;
-        if (open && close && (size_t)(close - open - 2) < sizeof(name)) {
+        if (open && (!close || (size_t)(close - open - 2) >= sizeof(name))) {
+            diag_at(ld, t->line, t->col,
+                    "%s: \"{{\" opens no definition name (write {{name}}, at most "
+                    "63 characters)",
+                    what);
+            alloc_free(out);
+            return;
+        }
+        if (open) {
             n = (size_t)(close - open - 2);
             memcpy(name, open + 2, n);
             name[n] = '\0';
@@ -1742,25 +1759,6 @@ static unsigned split_branches(const char *src, size_t *head, size_t br[][2],
 
 #define MAX_BRANCHES 64
 
-static void pattern_free(struct pattern *p)
-{
-    size_t j;
-
-    pcre2_code_free(p->code);
-    pcre2_code_free(p->span_code);
-    p->code = NULL;
-    p->span_code = NULL;
-    match_word_alts_free(&p->words);
-    for (j = 0; j < p->n_parts; j++) {
-        pcre2_code_free(p->parts[j].code);
-        match_word_alts_free(&p->parts[j].words);
-    }
-    alloc_free(p->parts);
-    p->parts = NULL;
-    p->n_parts = 0;
-    match_literals_free(&p->req);
-}
-
 /* Everything but the compiled code: literals for the prefilter, parts and
  * words for the word index. 0, or -1 out of memory ('p' freed). */
 static int index_pattern(struct loader *ld, struct part_table *seen, struct pattern *p,
@@ -1836,13 +1834,14 @@ static size_t compile_branches(struct loader *ld, struct part_table *seen, size_
                                     &errcode, &erroff, set->cctx);
         }
         if (!code[b]) {
+            int oom = !src[b];
             for (k = 0; k <= b; k++) {
                 pcre2_code_free(code[k]);
                 alloc_free(src[k]);
             }
-            if (!src[b])
+            if (oom)
                 diag_oom(ld);
-            return src[b] ? 1 : 0;
+            return oom ? 0 : 1;
         }
     }
     whole = set->patterns[set->n_patterns];
@@ -2327,8 +2326,10 @@ static int run_hostile(const struct intent_set *set, diag_fn report, void *ud)
         const struct intent_text *t = &it->patterns[p->lang].items[p->index - 1];
         /* the branches of one pattern are adjacent: one report for them all */
         if (p->branch > 1 && prev && prev->intent == p->intent && prev->lang == p->lang &&
-            prev->index == p->index && reported == i - 1)
+            prev->index == p->index && reported == i - 1) {
+            reported = i;
             continue;
+        }
         if ((u = hostile_unit(set, p->code, subject)) < 0)
             continue;
         st_diag(report, ud, set->files[it->file], t->line, t->col,

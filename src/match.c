@@ -1894,8 +1894,6 @@ static int pattern_span(const struct intent_set *set, const struct pattern *p,
     return 0;
 }
 
-/* Stage 1 over the candidate patterns; patterns of intent 'skip' (or -1)
- * are ignored. */
 /* 1 when one of the intent's "exclude" patterns matches the key, so that
  * its patterns do not answer it; 0 if none does (one that hits a limit
  * does not veto). */
@@ -1918,6 +1916,8 @@ static int intent_excluded(const struct intent_set *set, long intent, const char
     return 0;
 }
 
+/* Stage 1 over the candidate patterns; patterns of intent 'skip' (or -1)
+ * are ignored. */
 static int run_patterns(const struct intent_set *set, const char *key, size_t len,
                         const uint32_t *cand, size_t n_cand, int words_ok, long skip,
                         int first_alone, struct match_result *out)
