@@ -25,6 +25,7 @@
 #include "intent_impl.h"
 #include "match.h"
 #include "normalize.h"
+#include "regex_factor.h"
 #include "utf8.h"
 
 #define INTENT_MAX_FILE_BYTES (8u << 20) /* one intent file */
@@ -473,11 +474,13 @@ static void pattern_free(struct pattern *p)
     for (j = 0; j < p->n_parts; j++) {
         pcre2_code_free(p->parts[j].code);
         match_word_alts_free(&p->parts[j].words);
+        match_literals_free(&p->parts[j].req);
     }
     alloc_free(p->parts);
     p->parts = NULL;
     p->n_parts = 0;
     match_literals_free(&p->req);
+    match_literals_free(&p->words_lits);
 }
 
 void intent_set_free(struct intent_set *set)
@@ -1620,6 +1623,42 @@ static int part_remember(struct part_table *pt, const char *src, size_t len, int
     return 0;
 }
 
+/* Compiles part 'src' ('len' bytes) for keys of ASCII only (match.c runs
+ * the whole pattern on the others): without Unicode properties, which
+ * would cost pcre2 a table lookup for every \b and \w and change nothing
+ * there, and with its alternations factored (regex_factor.h). NULL and
+ * '*errcode' when it cannot stand alone. */
+static pcre2_code *compile_part(struct intent_set *set, const char *src, size_t len,
+                                int anchored, int *errcode)
+{
+    uint32_t opts = PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C | (anchored ? PCRE2_ANCHORED : 0);
+    char *factored = regex_factor(src, len);
+    pcre2_code *code = NULL;
+    PCRE2_SIZE erroff;
+
+    if (factored)
+        code = pcre2_compile((PCRE2_SPTR)factored, PCRE2_ZERO_TERMINATED, opts, errcode,
+                             &erroff, set->cctx);
+    alloc_free(factored);
+    if (!code)
+        code = pcre2_compile((PCRE2_SPTR)src, len, opts, errcode, &erroff, set->cctx);
+    return code;
+}
+
+/* The literals part 'src' ('len' bytes) needs (pattern_part.req). */
+static int part_literals(struct pattern_part *pt, const char *src, size_t len)
+{
+    char *copy = alloc_strndup(src, len);
+    size_t weight;
+    int rc;
+
+    if (!copy)
+        return -1;
+    rc = match_extract_literals(copy, &pt->req, &weight, NULL);
+    alloc_free(copy);
+    return rc < 0 ? -1 : 0;
+}
+
 static int compile_parts(struct loader *ld, struct part_table *seen, struct pattern *p,
                          const char *folded)
 {
@@ -1646,7 +1685,6 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
         struct part_seen *old =
             part_find(seen, src, len, anch[k], part_hash(src, len, anch[k]));
         int errcode;
-        PCRE2_SIZE erroff;
         p->parts[k].negative = neg[k];
         p->parts[k].words.id = -1;
         p->n_parts = k + 1;
@@ -1656,17 +1694,14 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
             continue;
         }
         p->parts[k].memo = set->n_memo + k;
-        p->parts[k].code =
-            pcre2_compile((PCRE2_SPTR)folded + part[k][0], part[k][1] - part[k][0],
-                          PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C |
-                              (anch[k] ? PCRE2_ANCHORED : 0),
-                          &errcode, &erroff, set->cctx);
+        p->parts[k].code = compile_part(set, src, len, anch[k], &errcode);
         if (!p->parts[k].code) {
             /* Cannot stand alone (or no memory): run the pattern whole. */
             unsigned j;
             for (j = 0; j < k; j++) {
                 pcre2_code_free(p->parts[j].code);
                 match_word_alts_free(&p->parts[j].words);
+                match_literals_free(&p->parts[j].req);
             }
             alloc_free(p->parts);
             p->parts = NULL;
@@ -1681,6 +1716,8 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
         if (!anch[k] && match_word_alts(folded + part[k][0], part[k][1] - part[k][0],
                                         &p->parts[k].words) < 0)
             return -1; /* freed with the set */
+        if (p->parts[k].words.n == 0 && part_literals(&p->parts[k], src, len) < 0)
+            return -1;
     }
     if (p->span_rule == SPAN_WHOLE) {
         /* The whole pattern's span is that of its tail .*C run anchored:
@@ -1767,7 +1804,7 @@ static int index_pattern(struct loader *ld, struct part_table *seen, struct patt
     /* JIT failing (no executable memory) is not an error: the
      * interpreter runs the same pattern under the same limits. */
     pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
-    if (match_extract_literals(folded, &p->req, &p->weight) < 0 ||
+    if (match_extract_literals(folded, &p->req, &p->weight, &p->words_lits) < 0 ||
         compile_parts(ld, seen, p, folded) < 0 ||
         (p->n_parts == 0 && match_word_alts(folded, strlen(folded), &p->words) < 0)) {
         pattern_free(p);

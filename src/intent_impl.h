@@ -94,6 +94,9 @@ struct pattern_part {
      * most once per key (see run_patterns()). */
     const struct pattern_part *same;
     unsigned memo;
+    /* The literals the part needs, when pcre2 runs it (no 'words', no
+     * 'same'): a key without them is decided by the prefilter's walk. */
+    struct pattern_lits req;
 };
 
 /* The span of a split pattern ^(?=A)(?!B)...TAIL, the length of its match
@@ -116,6 +119,9 @@ struct pattern {
     unsigned branch;
     size_t weight; /* specificity of a zero-width match: its literal bytes */
     struct pattern_lits req;
+    /* The literals the spelling corrector learns from the pattern (those of
+     * the first, simpler extraction: see match_extract_literals()). */
+    struct pattern_lits words_lits;
     struct word_alts words; /* the whole pattern, when it has no parts */
     /* Where a split pattern's span comes from (see compile_parts()). */
     enum span_rule span_rule;
@@ -175,8 +181,10 @@ int match_word_alts(const char *src, size_t n, struct word_alts *out);
 void match_word_alts_free(struct word_alts *wa);
 
 /* match.c: extracts the literals pattern 'src' needs (see struct
- * pattern_lits); 0 or VIGIE_ENOMEM. */
-int match_extract_literals(const char *src, struct pattern_lits *out, size_t *weight);
+ * pattern_lits) and, when 'words' is not NULL, the plainer set the spelling
+ * corrector learns from; 0 or VIGIE_ENOMEM. */
+int match_extract_literals(const char *src, struct pattern_lits *out, size_t *weight,
+                           struct pattern_lits *words);
 void match_literals_free(struct pattern_lits *pl);
 
 #endif

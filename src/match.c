@@ -44,6 +44,12 @@ struct lit_parser {
     const char *s;
     size_t i, len;
     int giveup;
+    long qmax; /* the last quantifier's maximum count, -1: no maximum */
+    /* Second pass: requirement sets may also be products of the finite
+     * languages of consecutive atoms and groups ("took my", "took her"
+     * rather than "took"), which few keys contain. The pattern's weight
+     * comes from the first pass only. */
+    int products;
 };
 
 static size_t litset_min(const struct litset *ls)
@@ -57,6 +63,59 @@ static size_t litset_min(const struct litset *ls)
         if (ls->len[k] < m)
             m = ls->len[k];
     return m;
+}
+
+/* How rare a set's literals are, in the products pass: the shortest
+ * literal's letters and digits (a space or an apostrophe tells little). */
+static size_t litset_strength(const struct litset *ls)
+{
+    size_t m = SIZE_MAX;
+
+    if (ls->any || ls->n == 0)
+        return 0;
+    for (int k = 0; k < ls->n; k++) {
+        size_t a = 0;
+        for (int j = 0; j < ls->len[k]; j++)
+            a += ls->lit[k][j] != ' ' && ls->lit[k][j] != '\'';
+        if (a < m)
+            m = a;
+    }
+    return m;
+}
+
+static int lit_contains(const char *h, size_t hn, const char *n, size_t nn)
+{
+    for (size_t i = 0; i + nn <= hn; i++)
+        if (memcmp(h + i, n, nn) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when a key with one of a's literals has one of b's: each of a's
+ * literals contains one of b's. */
+static int litset_implies(const struct litset *a, const struct litset *b)
+{
+    for (int k = 0; k < a->n; k++) {
+        int j;
+        for (j = 0; j < b->n; j++)
+            if (lit_contains(a->lit[k], a->len[k], b->lit[j], b->len[j]))
+                break;
+        if (j == b->n)
+            return 0;
+    }
+    return 1;
+}
+
+/* *dst = *src, copying only the literals in use (a litset is 3 KiB). */
+static void litset_copy(struct litset *dst, const struct litset *src)
+{
+    dst->any = src->any;
+    dst->n = src->n;
+    for (int k = 0; k < src->n; k++) {
+        dst->len[k] = src->len[k];
+        dst->word_start[k] = src->word_start[k];
+        memcpy(dst->lit[k], src->lit[k], src->len[k]);
+    }
 }
 
 static void litset_any(struct litset *ls)
@@ -96,27 +155,35 @@ static long lit_quant(struct lit_parser *p)
 
     if (p->i >= p->len)
         return -1;
+    p->qmax = -1;
     if (s[p->i] == '?' || s[p->i] == '*') {
         min = 0;
+        p->qmax = s[p->i] == '?' ? 1 : -1;
         p->i++;
     } else if (s[p->i] == '+') {
         min = 1;
         p->i++;
     } else if (s[p->i] == '{') {
         size_t j = p->i + 1;
-        long n = 0;
-        int digits = 0;
+        long n = 0, m = 0;
+        int digits = 0, comma = 0, mdigits = 0;
         while (j < p->len && s[j] >= '0' && s[j] <= '9' && n < 100000) {
             n = n * 10 + (s[j++] - '0');
             digits++;
         }
         if (j < p->len && s[j] == ',') {
+            comma = 1;
             j++;
-            while (j < p->len && s[j] >= '0' && s[j] <= '9')
+            while (j < p->len && s[j] >= '0' && s[j] <= '9') {
+                if (m < 100000)
+                    m = m * 10 + (s[j] - '0');
+                mdigits++;
                 j++;
+            }
         }
         if (j < p->len && s[j] == '}' && digits > 0) {
             min = n;
+            p->qmax = !comma ? n : mdigits ? m : -1;
             p->i = j + 1;
         } else {
             return -1;
@@ -131,7 +198,8 @@ static long lit_quant(struct lit_parser *p)
 
 struct lit_seq;
 static void lit_alt(struct lit_parser *p, struct litset *out, int depth, size_t *weight,
-                    struct lit_seq *top, int *at_word_start);
+                    struct lit_seq *top, int *at_word_start, struct litset *ex_out,
+                    int *exact);
 
 #define LIT_KEEP 4 /* requirement sets kept for the top-level sequence */
 
@@ -148,32 +216,52 @@ struct lit_seq {
     int top;                      /* keep several sets: the pattern's own sequence */
     struct litset keep[LIT_KEEP]; /* the strongest requirement sets, all needed */
     int n_keep;
+    /* Products pass: the exact language of what was read since the last
+     * atom of unbounded or unknown text ({""} at first), whether it began
+     * where a word starts, and whether a break has happened (then 'ex' is
+     * no longer the language of the whole sequence). */
+    struct litset ex;
+    int ex_word_start, ex_broken;
+    int products; /* lit_parser.products when the sequence began */
 };
 
 static void seq_consider(struct lit_seq *q, const struct litset *c)
 {
+    size_t (*measure)(const struct litset *) = q->products ? litset_strength : litset_min;
     size_t cm, bm;
 
     if (c->any || c->n == 0)
         return;
-    cm = litset_min(c);
-    bm = litset_min(&q->best);
-    q->weight += cm;
+    q->weight += litset_min(c);
+    cm = measure(c);
+    bm = measure(&q->best);
     if (q->top && cm >= 2) {
         /* Keep the LIT_KEEP strongest: replace the weakest when full. */
         int k, weakest = 0;
+        if (q->products) {
+            /* a set that holds whenever another does adds nothing */
+            for (k = 0; k < q->n_keep; k++)
+                if (litset_implies(&q->keep[k], c))
+                    goto best;
+            for (k = 0; k < q->n_keep;)
+                if (litset_implies(c, &q->keep[k]))
+                    litset_copy(&q->keep[k], &q->keep[--q->n_keep]);
+                else
+                    k++;
+        }
         if (q->n_keep < LIT_KEEP) {
-            q->keep[q->n_keep++] = *c;
+            litset_copy(&q->keep[q->n_keep++], c);
         } else {
             for (k = 1; k < q->n_keep; k++)
-                if (litset_min(&q->keep[k]) < litset_min(&q->keep[weakest]))
+                if (measure(&q->keep[k]) < measure(&q->keep[weakest]))
                     weakest = k;
-            if (litset_min(&q->keep[weakest]) < cm)
-                q->keep[weakest] = *c;
+            if (measure(&q->keep[weakest]) < cm)
+                litset_copy(&q->keep[weakest], c);
         }
     }
+best:
     if (q->best.any || cm > bm || (cm == bm && c->n < q->best.n))
-        q->best = *c;
+        litset_copy(&q->best, c);
 }
 
 /* pcre2's \w without UCP: a byte of a word, for \b. */
@@ -183,13 +271,108 @@ static int lit_word_byte(char c)
            c == '_';
 }
 
+static void ex_empty(struct litset *ex)
+{
+    ex->any = 0;
+    ex->n = 1;
+    ex->len[0] = 0;
+    ex->word_start[0] = 0;
+}
+
+static int ex_is_empty(const struct litset *ex)
+{
+    return ex->n == 1 && ex->len[0] == 0;
+}
+
+/* Offers the language read so far as a requirement set (when none of its
+ * strings is empty) and starts again from {""}. */
+static void ex_break(struct lit_seq *q)
+{
+    int k;
+
+    q->ex_broken = 1;
+    for (k = 0; k < q->ex.n && q->ex.len[k] > 0; k++)
+        q->ex.word_start[k] =
+            (unsigned char)(q->ex_word_start && lit_word_byte(q->ex.lit[k][0]));
+    if (q->ex.n > 0 && k == q->ex.n)
+        seq_consider(q, &q->ex);
+    ex_empty(&q->ex);
+}
+
+/* The language read so far, followed by one of 'b' (or nothing, when
+ * 'optional'). 'before': whether 'b' begins where a word starts. Too many
+ * strings or too long ones: the language so far is offered and 'b' starts
+ * a new one. */
+static void ex_mul(struct lit_seq *q, const struct litset *b, int optional, int before)
+{
+    struct litset *ex = &q->ex;
+    size_t max_a = 0, max_b = 0;
+    int na = ex->n, nb = b->n + optional, k, j, n = 0;
+    struct litset prod;
+
+    if (b->any || b->n == 0) {
+        ex_break(q);
+        return;
+    }
+    for (k = 0; k < ex->n; k++)
+        if (ex->len[k] > max_a)
+            max_a = ex->len[k];
+    for (k = 0; k < b->n; k++)
+        if (b->len[k] > max_b)
+            max_b = b->len[k];
+    if (ex_is_empty(ex))
+        q->ex_word_start = before;
+    else if (na * nb > LIT_MAX_ALT || max_a + max_b > LIT_MAX_LEN) {
+        ex_break(q);
+        q->ex_word_start = before;
+        na = 1;
+    }
+    if (nb > LIT_MAX_ALT || max_b > LIT_MAX_LEN) {
+        ex_break(q);
+        return;
+    }
+    if (b->n == 1) {
+        /* one string (or it and nothing): in place, from the end, in the
+         * order of the general case */
+        for (k = na - 1; k >= 0; k--) {
+            size_t la = ex->len[k];
+            int at = k * nb;
+            if (optional) {
+                memcpy(ex->lit[at + 1], ex->lit[k], la);
+                ex->len[at + 1] = (unsigned char)la;
+                ex->word_start[at + 1] = 0;
+            }
+            if (at != k)
+                memcpy(ex->lit[at], ex->lit[k], la);
+            memcpy(ex->lit[at] + la, b->lit[0], b->len[0]);
+            ex->len[at] = (unsigned char)(la + b->len[0]);
+            ex->word_start[at] = 0;
+        }
+        ex->n = na * nb;
+        return;
+    }
+    prod.any = 0;
+    for (k = 0; k < na; k++) {
+        for (j = 0; j < nb; j++) {
+            size_t la = ex->len[k], lb = j < b->n ? b->len[j] : 0;
+            memcpy(prod.lit[n], ex->lit[k], la);
+            if (lb)
+                memcpy(prod.lit[n] + la, b->lit[j], lb);
+            prod.len[n] = (unsigned char)(la + lb);
+            prod.word_start[n++] = 0;
+        }
+    }
+    prod.n = n;
+    litset_copy(ex, &prod);
+}
+
 static void seq_flush(struct lit_seq *q)
 {
     struct litset c;
 
     if (q->rlen == 0)
         return;
-    memset(&c, 0, sizeof(c));
+    c.any = 0;
     c.n = 1;
     c.len[0] = (unsigned char)q->rlen;
     c.word_start[0] = (unsigned char)(q->run_word_start && lit_word_byte(q->run[0]));
@@ -224,7 +407,24 @@ static size_t utf8_len_of(unsigned char c)
 static void seq_literal(struct lit_parser *p, struct lit_seq *q, const char *atom,
                         size_t n)
 {
+    int before = q->at_word_start;
     long min = lit_quant(p);
+
+    if (p->products) {
+        struct litset a;
+        a.any = 0;
+        a.n = 1;
+        a.len[0] = (unsigned char)n;
+        memcpy(a.lit[0], atom, n);
+        if (min < 0 || (min == 0 && p->qmax == 1)) {
+            ex_mul(q, &a, min == 0, before);
+        } else if (min > 0) {
+            ex_mul(q, &a, 0, before);
+            ex_break(q);
+        } else {
+            ex_break(q);
+        }
+    }
 
     if (min < 0) {
         seq_append(q, atom, n);
@@ -241,16 +441,25 @@ static void seq_literal(struct lit_parser *p, struct lit_seq *q, const char *ato
 /* '*at_word_start': in, whether the sequence begins where a word starts;
  * out, whether it ends there (what follows it then begins a word). */
 static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t *weight,
-                    struct lit_seq *top, int *at_word_start)
+                    struct lit_seq *top, int *at_word_start, struct litset *ex_out,
+                    int *exact)
 {
     const char *s = p->s;
     struct lit_seq local, *qp = top ? top : &local;
 #define q (*qp)
 
-    memset(qp, 0, sizeof(*qp));
+    /* not a memset: the struct holds a dozen KiB of literal arrays */
+    q.rlen = 0;
+    q.run_word_start = 0;
+    q.weight = 0;
+    q.n_keep = 0;
     q.top = top != NULL;
     q.at_word_start = *at_word_start;
     litset_any(&q.best);
+    ex_empty(&q.ex);
+    q.ex_word_start = 0;
+    q.ex_broken = 0;
+    q.products = p->products;
     while (p->i < p->len && !p->giveup && s[p->i] != '|' && s[p->i] != ')') {
         char c = s[p->i];
 
@@ -276,6 +485,7 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
             if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
                 (e >= '0' && e <= '9')) {
                 seq_flush(&q);
+                ex_break(&q);
                 q.at_word_start = 0;
                 if (p->i < p->len && s[p->i] == '{') {
                     while (p->i < p->len && s[p->i] != '}')
@@ -301,6 +511,7 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
         }
         if (c == '.') {
             seq_flush(&q);
+            ex_break(&q);
             q.at_word_start = 0;
             p->i++;
             lit_quant(p);
@@ -308,6 +519,7 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
         }
         if (c == '[') {
             seq_flush(&q);
+            ex_break(&q);
             q.at_word_start = 0;
             p->i++;
             if (p->i < p->len && s[p->i] == '^')
@@ -338,7 +550,8 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
         }
         if (c == '(') {
             int required = 1, negative = 0, zero_width = 0, before = q.at_word_start, wb;
-            struct litset g;
+            int g_exact = 0;
+            struct litset g, gex;
             long min;
 
             seq_flush(&q);
@@ -381,7 +594,8 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
                 break;
             }
             wb = before;
-            lit_alt(p, &g, depth + 1, NULL, NULL, &wb);
+            lit_alt(p, &g, depth + 1, NULL, NULL, &wb, p->products ? &gex : NULL,
+                    &g_exact);
             if (p->i >= p->len || s[p->i] != ')') {
                 p->giveup = 1;
                 break;
@@ -395,10 +609,20 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
             q.at_word_start = zero_width ? before : min == 0 ? before && wb : wb;
             if (required && !negative)
                 seq_consider(&q, &g);
+            if (p->products && !zero_width) {
+                if (!g_exact || (min == 0 && p->qmax != 1)) {
+                    ex_break(&q);
+                } else {
+                    ex_mul(&q, &gex, min == 0, before);
+                    if (min > 0)
+                        ex_break(&q); /* repeated: the product stops here */
+                }
+            }
             continue;
         }
         if (c == '*' || c == '+' || c == '?' || c == '{') {
             seq_flush(&q);
+            ex_break(&q);
             q.at_word_start = 0;
             p->i++;
             continue;
@@ -415,36 +639,105 @@ static void lit_seq(struct lit_parser *p, struct litset *out, int depth, size_t 
         }
     }
     seq_flush(&q);
-    *out = q.best;
+    if (ex_out) {
+        *exact = p->products && !q.ex_broken && !p->giveup;
+        if (*exact)
+            litset_copy(ex_out, &q.ex);
+    }
+    ex_break(&q);
+    litset_copy(out, &q.best);
     if (weight)
         *weight = q.weight;
     *at_word_start = q.at_word_start;
 #undef q
 }
 
+/* The number of alternatives of the alternation at p->i. */
+static int alt_count(const struct lit_parser *p)
+{
+    const char *s = p->s;
+    int n = 1, depth = 0, in_class = 0;
+
+    for (size_t i = p->i; i < p->len; i++) {
+        if (s[i] == '\\') {
+            i++;
+        } else if (in_class) {
+            in_class = s[i] != ']';
+        } else if (s[i] == '[') {
+            in_class = 1;
+            if (i + 1 < p->len && s[i + 1] == '^')
+                i++;
+            if (i + 1 < p->len && s[i + 1] == ']')
+                i++;
+        } else if (s[i] == '(') {
+            depth++;
+        } else if (s[i] == ')') {
+            if (depth-- == 0)
+                break;
+        } else if (s[i] == '|' && depth == 0) {
+            n++;
+        }
+    }
+    return n;
+}
+
 /* '*at_word_start' as for lit_seq(): all alternatives begin as it says,
  * and it ends at a word start only if every one of them does. */
 static void lit_alt(struct lit_parser *p, struct litset *out, int depth, size_t *weight,
-                    struct lit_seq *top, int *at_word_start)
+                    struct lit_seq *top, int *at_word_start, struct litset *ex_out,
+                    int *exact)
 {
-    struct litset b;
-    size_t w = 0, wb;
-    int begin = *at_word_start, end = begin, alt_end;
+    struct litset b, bex;
+    size_t w = 0, wb, from, start = p->i;
+    int begin = *at_word_start, end = begin, alt_end, b_exact = 0, overflow = 0;
+    int left = p->products ? alt_count(p) - 1 : 0; /* alternatives after this one */
 
-    lit_seq(p, out, depth, &w, top, &end);
+    lit_seq(p, out, depth, &w, top, &end, ex_out, exact);
     while (!p->giveup && p->i < p->len && p->s[p->i] == '|') {
         if (top)
             top->n_keep = 0; /* a top-level alternation: one union set only */
         p->i++;
         alt_end = begin;
-        lit_seq(p, &b, depth, &wb, NULL, &alt_end);
+        from = p->i;
+        lit_seq(p, &b, depth, &wb, NULL, &alt_end, ex_out ? &bex : NULL, &b_exact);
+        left--;
+        if (p->products && !p->giveup && !out->any && !b.any &&
+            out->n + b.n + 2 * left > LIT_MAX_ALT) {
+            /* Its products would make the union too large to keep: this
+             * alternative as the first pass reads it. */
+            p->i = from;
+            p->products = 0;
+            alt_end = begin;
+            lit_seq(p, &b, depth, &wb, NULL, &alt_end, NULL, NULL);
+            p->products = 1;
+            b_exact = 0;
+        }
         end = end && alt_end;
+        overflow |= !out->any && !b.any && out->n + b.n > LIT_MAX_ALT;
         litset_union(out, &b);
+        if (ex_out && *exact) {
+            if (b_exact)
+                litset_union(ex_out, &bex);
+            *exact = b_exact && !ex_out->any;
+        }
         if (wb < w)
             w = wb;
     }
-    if (p->giveup)
+    if (p->giveup) {
         litset_any(out);
+        if (ex_out)
+            *exact = 0;
+    } else if (p->products && overflow) {
+        /* still too large: the whole alternation as the first pass reads it */
+        p->i = start;
+        p->products = 0;
+        *at_word_start = begin;
+        lit_alt(p, out, depth, weight, top, at_word_start, NULL, NULL);
+        p->products = 1;
+        if (ex_out)
+            *exact = 0;
+        return;
+    }
     if (weight)
         *weight = w;
     *at_word_start = end;
@@ -460,38 +753,24 @@ void match_literals_free(struct pattern_lits *pl)
     memset(pl, 0, sizeof(*pl));
 }
 
-int match_extract_literals(const char *src, struct pattern_lits *out, size_t *weight)
+/* The requirement sets a pass left in 'top' and 'ls', into 'out'. */
+static int lits_collect(const struct lit_seq *top, const struct litset *ls,
+                        struct pattern_lits *out)
 {
-    struct lit_parser p = {.s = src, .len = strlen(src)};
-    struct lit_seq *top = alloc_calloc(1, sizeof(*top));
-    struct litset ls;
     const struct litset *sets[LIT_KEEP];
-    int n_sets = 0, k, j, wb = 0; /* an unanchored pattern may begin anywhere */
+    int n_sets = 0, k, j;
     size_t total = 0, at = 0;
 
-    memset(out, 0, sizeof(*out));
-    *weight = 0;
-    if (!top)
-        return VIGIE_ENOMEM;
-
-    lit_alt(&p, &ls, 0, weight, top, &wb);
-    if (p.giveup || p.i != p.len) {
-        *weight = 0;
-        alloc_free(top);
-        return 0;
-    }
     if (top->n_keep > 0) {
         for (k = 0; k < top->n_keep; k++)
             sets[n_sets++] = &top->keep[k];
-    } else if (!ls.any && ls.n > 0) {
-        sets[n_sets++] = &ls;
+    } else if (!ls->any && ls->n > 0) {
+        sets[n_sets++] = ls;
     }
     for (k = 0; k < n_sets; k++)
         total += (size_t)sets[k]->n;
-    if (total == 0) {
-        alloc_free(top);
+    if (total == 0)
         return 0;
-    }
     out->lits = alloc_calloc(total, sizeof(*out->lits));
     out->set = alloc_calloc(total, sizeof(*out->set));
     out->word_start = alloc_calloc(total, sizeof(*out->word_start));
@@ -507,12 +786,44 @@ int match_extract_literals(const char *src, struct pattern_lits *out, size_t *we
             out->n = at;
         }
     out->n_sets = (unsigned)n_sets;
-    alloc_free(top);
     return 0;
 oom:
     match_literals_free(out);
-    alloc_free(top);
     return VIGIE_ENOMEM;
+}
+
+int match_extract_literals(const char *src, struct pattern_lits *out, size_t *weight,
+                           struct pattern_lits *words)
+{
+    struct lit_parser p = {.s = src, .len = strlen(src)};
+    struct lit_seq *top = alloc_calloc(1, sizeof(*top));
+    struct litset ls;
+    int wb = 0, rc = 0; /* an unanchored pattern may begin anywhere */
+
+    memset(out, 0, sizeof(*out));
+    if (words)
+        memset(words, 0, sizeof(*words));
+    *weight = 0;
+    if (!top)
+        return VIGIE_ENOMEM;
+
+    /* the weight (and the words), then the requirement sets */
+    lit_alt(&p, &ls, 0, weight, top, &wb, NULL, NULL);
+    if (p.giveup || p.i != p.len) {
+        *weight = 0;
+        goto done;
+    }
+    if (words && (rc = lits_collect(top, &ls, words)) < 0)
+        goto done;
+    p.i = 0;
+    p.products = 1;
+    wb = 0;
+    lit_alt(&p, &ls, 0, NULL, top, &wb, NULL, NULL);
+    if (!p.giveup && p.i == p.len)
+        rc = lits_collect(top, &ls, out);
+done:
+    alloc_free(top);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -663,6 +974,11 @@ struct prefilter {
     struct pf_starts all, mid;
     size_t max_len; /* of the longest literal */
     size_t n_patterns;
+    /* 'state' holds the patterns, then the distinct parts pcre2 runs
+     * (pattern_part.memo): a part whose literals the key lacks cannot
+     * match, and is decided without pcre2 (see part_absent()). */
+    size_t n_states;
+    int parts_ok; /* the key being matched is the one the walk read */
     /* scratch */
     struct pf_state *state; /* per pattern: one cache line holds 8 */
     uint32_t gen;
@@ -785,15 +1101,20 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     if (!pf)
         return NULL;
     pf->n_patterns = n;
-    for (i = 0; i < set->n_patterns; i++)
-        n_all += set->patterns[i].req.n;
+    pf->n_states = n + set->n_memo;
+    for (i = 0; i < set->n_patterns; i++) {
+        const struct pattern *p = &set->patterns[i];
+        n_all += p->req.n;
+        for (k = 0; k < p->n_parts; k++)
+            n_all += p->parts[k].req.n;
+    }
     all = alloc_calloc(n_all ? n_all : 1, sizeof(*all));
     lits = alloc_calloc(n_all ? n_all : 1, sizeof(*lits));
     pf->post = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->post));
     pf->lit = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit));
     pf->lit_stamp = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_stamp));
     pf->always = alloc_calloc(n, sizeof(*pf->always));
-    pf->state = alloc_calloc(n, sizeof(*pf->state));
+    pf->state = alloc_calloc(pf->n_states, sizeof(*pf->state));
     pf->cand = alloc_calloc(n, sizeof(*pf->cand));
     pf->matched = alloc_calloc(n, sizeof(*pf->matched));
     pf->bits = alloc_calloc((n + 63) / 64, sizeof(*pf->bits));
@@ -816,6 +1137,19 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
             all[n_all].pattern = (uint32_t)i;
             all[n_all].word_start = p->req.word_start[k];
             all[n_all++].bit = (uint8_t)(1u << p->req.set[k]);
+        }
+        for (k = 0; k < p->n_parts; k++) {
+            const struct pattern_part *pt = &p->parts[k];
+            uint32_t at = (uint32_t)(n + pt->memo);
+            if (pt->same || pt->req.n == 0)
+                continue;
+            pf->state[at].full = (uint8_t)((1u << pt->req.n_sets) - 1);
+            for (size_t j = 0; j < pt->req.n; j++) {
+                all[n_all].lit = pt->req.lits[j];
+                all[n_all].pattern = at;
+                all[n_all].word_start = pt->req.word_start[j];
+                all[n_all++].bit = (uint8_t)(1u << pt->req.set[j]);
+            }
         }
     }
     /* Distinct literals, each with its postings: a literal shared by many
@@ -889,7 +1223,7 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
     size_t i, n = 0, a, c, out = 0;
 
     if (++pf->gen == 0) {
-        for (i = 0; i < pf->n_patterns; i++)
+        for (i = 0; i < pf->n_states; i++)
             pf->state[i].stamp = 0;
         memset(pf->lit_stamp, 0, sizeof(*pf->lit_stamp) * pf->start[pf->nb]);
         pf->gen = 1;
@@ -930,8 +1264,9 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
                         continue;
                     }
                     st->mask |= pp->bit;
-                    /* A candidate once every requirement set has a literal. */
-                    if (st->mask == st->full)
+                    /* A candidate once every requirement set has a literal
+                     * (a part is only marked present). */
+                    if (st->mask == st->full && pp->pattern < pf->n_patterns)
                         pf->matched[n++] = pp->pattern;
                 }
             }
@@ -1799,6 +2134,18 @@ static int part_exec(const struct intent_set *set, const pcre2_code *code,
     return pcre_exec(set, code, key, len, span);
 }
 
+/* 1 when the key the prefilter read lacks the literals part 'own' needs:
+ * it cannot match there. */
+static int part_absent(const struct prefilter *pf, const struct pattern_part *own)
+{
+    const struct pf_state *st;
+
+    if (!pf || !pf->parts_ok || own->req.n == 0)
+        return 0;
+    st = &pf->state[pf->n_patterns + own->memo];
+    return st->stamp != pf->gen || st->mask != st->full;
+}
+
 /* part_exec() for a part of a split pattern: an identical part already
  * run on this key gives its answer again. */
 static int split_part_exec(const struct intent_set *set, const struct pattern_part *pt,
@@ -1810,6 +2157,10 @@ static int split_part_exec(const struct intent_set *set, const struct pattern_pa
 
     if ((words_ok && own->words.n > 0) || !pf)
         return part_exec(set, own->code, &own->words, words_ok, key, len, span);
+    if (part_absent(pf, own)) {
+        *span = 0;
+        return 0;
+    }
     if (pf->memo_stamp[pt->memo] == pf->memo_gen) {
         *span = pf->memo_span[pt->memo];
         return pf->memo_rc[pt->memo];
@@ -1826,13 +2177,15 @@ static int split_part_exec(const struct intent_set *set, const struct pattern_pa
  * span needs the whole pattern (SPAN_WHOLE), the span given is the parts'
  * until pattern_span() replaces it. */
 static int pattern_exec(const struct intent_set *set, const struct pattern *p,
-                        const char *key, size_t len, int words_ok, size_t *span)
+                        const char *key, size_t len, int words_ok, int ascii,
+                        size_t *span)
 {
     size_t part_span = 0, tail_span = 0;
     unsigned k;
     int rc, pass;
 
-    if (p->n_parts == 0) {
+    /* parts are compiled for keys of ASCII only (see compile_part()) */
+    if (p->n_parts == 0 || !ascii) {
         /* words_ok: the prefilter exists and the key is [a-z0-9' ] only */
         const struct lead_neg *ln =
             words_ok ? &set->prefilter->lead[p - set->patterns] : NULL;
@@ -1845,15 +2198,17 @@ static int pattern_exec(const struct intent_set *set, const struct pattern *p,
         return rc;
     }
     /* Split lookaheads: positive parts first (the cheap way out), then the
-     * negative ones; the span is what the positive parts matched. Parts the
-     * word index decided come first in each group: they cost nothing. */
+     * negative ones; the span is what the positive parts matched. Parts decided
+     * without pcre2 (word index, missing literals) come first in each group. */
     *span = 0;
     for (pass = 0; pass < 4; pass++) {
         int negative = pass >= 2, by_words = (pass & 1) == 0;
         for (k = 0; k < p->n_parts; k++) {
             const struct pattern_part *pt = &p->parts[k];
             const struct pattern_part *own = pt->same ? pt->same : pt;
-            if (pt->negative != negative || (words_ok && own->words.n > 0) != by_words)
+            int cheap =
+                (words_ok && own->words.n > 0) || part_absent(set->prefilter, own);
+            if (pt->negative != negative || cheap != by_words)
                 continue;
             rc = split_part_exec(set, pt, words_ok, key, len, &part_span);
             if (rc < 0)
@@ -1928,8 +2283,13 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
     size_t best_span = 0, i;
     long matched_intent = -1, excl_intent = -1;
     unsigned mask = 0;
-    int excluded = 0;
+    int excluded = 0, ascii = 1;
 
+    for (i = 0; i < len && ascii; i++)
+        ascii = (unsigned char)key[i] < 0x80;
+
+    if (set->prefilter)
+        set->prefilter->parts_ok = cand != NULL;
     if (set->prefilter && ++set->prefilter->memo_gen == 0) {
         /* after 2^32 keys: forget every stamp rather than trust an old one */
         memset(set->prefilter->memo_stamp, 0,
@@ -1953,7 +2313,7 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
         if (p->alone && p->intent == matched_intent && (mask & (1u << p->lang)))
             continue;
         out->n_tried++;
-        rc = pattern_exec(set, p, key, len, words_ok, &span);
+        rc = pattern_exec(set, p, key, len, words_ok, ascii, &span);
         if (rc == 0)
             continue;
         if (rc < 0) {
@@ -2496,8 +2856,9 @@ static struct spell *spell_build(const struct intent_set *set)
                 goto fail;
     for (i = 0; i < set->n_patterns; i++) {
         const struct pattern *p = &set->patterns[i];
-        for (k = 0; k < p->req.n; k++)
-            if (spell_add_text(sp, p->req.lits[k], strlen(p->req.lits[k]), 0) < 0)
+        for (k = 0; k < p->words_lits.n; k++)
+            if (spell_add_text(sp, p->words_lits.lits[k], strlen(p->words_lits.lits[k]),
+                               0) < 0)
                 goto fail;
         if (spell_add_words(sp, &p->words) < 0)
             goto fail;

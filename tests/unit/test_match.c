@@ -152,15 +152,54 @@ static void test_literal_extraction(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct pattern_lits pl;
+        struct pattern_lits pl, words;
         size_t weight, k;
         char got[256] = "";
-        assert_int_equal(match_extract_literals(cases[i].pattern, &pl, &weight), 0);
+        assert_int_equal(match_extract_literals(cases[i].pattern, &pl, &weight, &words),
+                         0);
+        for (k = 0; k < words.n; k++) {
+            if (k)
+                strcat(got, "|");
+            if (words.word_start[k])
+                strcat(got, "<"); /* found only where a word starts */
+            strcat(got, words.lits[k]);
+        }
+        match_literals_free(&pl);
+        match_literals_free(&words);
+        assert_string_equal(got, cases[i].lits);
+    }
+}
+
+/* The requirement sets proper read finite groups as products: "took my
+ * phone" rather than " phone", which every key about phones has. */
+static void test_literal_products(void **state)
+{
+    static const struct {
+        const char *pattern;
+        const char *lits; /* as in test_literal_extraction() */
+    } cases[] = {
+        {"\\b(?:took|has) (?:my|her) phone",
+         "<took my phone|<took her phone|<has my phone|<has her phone"},
+        {"colou?r", "colour|color"},
+        {"\\bstuck (?:in|here)\\b", "<stuck in|<stuck here"},
+        /* an unbounded repeat ends a product */
+        {"\\bno+ way\\b", "<no| way"},
+        {"\\b(?:he|she) (?:\\w+ )?hit", "<he |<she |<hit"},
+        {"(a|b", ""},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct pattern_lits pl;
+        size_t weight, k;
+        char got[512] = "";
+        assert_int_equal(match_extract_literals(cases[i].pattern, &pl, &weight, NULL), 0);
         for (k = 0; k < pl.n; k++) {
             if (k)
                 strcat(got, "|");
             if (pl.word_start[k])
-                strcat(got, "<"); /* found only where a word starts */
+                strcat(got, "<");
             strcat(got, pl.lits[k]);
         }
         match_literals_free(&pl);
@@ -266,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_out_of_scope_is_fallback),
         cmocka_unit_test(test_fallback_suggestions_exclude_emergency),
         cmocka_unit_test(test_literal_extraction),
+        cmocka_unit_test(test_literal_products),
         cmocka_unit_test(test_branches_split),
         cmocka_unit_test(test_exclude_vetoes_intent),
         cmocka_unit_test(test_prefilter_is_exact),
