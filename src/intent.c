@@ -453,9 +453,17 @@ static void intent_cleanup(struct intent *it)
             alloc_free(it->links[i].url[l]);
         }
     alloc_free(it->links);
-    for (i = 0; it->exclude_code && i < it->exclude.n; i++)
-        pcre2_code_free(it->exclude_code[i]);
+    for (i = 0; i < it->exclude.n; i++) {
+        if (it->exclude_code)
+            pcre2_code_free(it->exclude_code[i]);
+        if (it->exclude_fast)
+            pcre2_code_free(it->exclude_fast[i]);
+        if (it->exclude_req)
+            match_literals_free(&it->exclude_req[i]);
+    }
     alloc_free(it->exclude_code);
+    alloc_free(it->exclude_fast);
+    alloc_free(it->exclude_req);
     list_free(&it->exclude);
     list_free(&it->suggest_ids);
     alloc_free(it->suggest);
@@ -2021,16 +2029,30 @@ static int compile_excludes(struct loader *ld)
             continue;
         ld->file = set->files[it->file];
         it->exclude_code = alloc_calloc(it->exclude.n, sizeof(*it->exclude_code));
-        if (!it->exclude_code) {
+        it->exclude_fast = alloc_calloc(it->exclude.n, sizeof(*it->exclude_fast));
+        it->exclude_req = alloc_calloc(it->exclude.n, sizeof(*it->exclude_req));
+        if (!it->exclude_code || !it->exclude_fast || !it->exclude_req) {
             diag_oom(ld);
             break;
         }
+        it->exclude_base = set->n_excl;
+        set->n_excl += (unsigned)it->exclude.n;
         for (size_t k = 0; k < it->exclude.n && !ld->oom; k++) {
             char label[32], *folded;
+            size_t weight;
+            int errcode;
             fmt_into(label, sizeof(label), "exclude %zu", k + 1);
             it->exclude_code[k] = compile_text(ld, &it->exclude.items[k], label, &folded);
-            if (it->exclude_code[k])
+            if (it->exclude_code[k]) {
                 pcre2_jit_compile(it->exclude_code[k], PCRE2_JIT_COMPLETE);
+                it->exclude_fast[k] =
+                    compile_part(set, folded, strlen(folded), 0, &errcode);
+                if (it->exclude_fast[k])
+                    pcre2_jit_compile(it->exclude_fast[k], PCRE2_JIT_COMPLETE);
+                if (match_extract_literals(folded, &it->exclude_req[k], &weight, NULL) <
+                    0)
+                    diag_oom(ld);
+            }
             alloc_free(folded);
         }
     }

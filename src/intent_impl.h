@@ -48,7 +48,13 @@ struct intent {
      * find it close). Written once instead of the same (?!.*...) in every
      * pattern. */
     struct intent_list exclude;
-    pcre2_code **exclude_code;      /* owned, exclude.n entries (NULL: did not compile) */
+    pcre2_code **exclude_code; /* owned, exclude.n entries (NULL: did not compile) */
+    /* owned, exclude.n entries: the same, compiled for keys of ASCII only
+     * like pattern parts (see compile_part()), and the literals each needs
+     * (the prefilter's states from n_patterns + n_memo + exclude_base) */
+    pcre2_code **exclude_fast;
+    struct pattern_lits *exclude_req;
+    unsigned exclude_base;
     struct intent_list suggest_ids; /* as written */
     long *suggest;                  /* resolved intent indexes */
     size_t n_suggest;
@@ -158,6 +164,7 @@ struct intent_set {
     struct alarm *alarm;         /* owned by match.c: the danger model (alarm.h) */
     unsigned long limit_hits;    /* patterns that hit a limit (statistics) */
     unsigned n_memo;             /* distinct pattern parts (pattern_part.memo) */
+    unsigned n_excl;             /* "exclude" patterns of every intent */
     /* owned by dialogue.c: word weights for the reply's language */
     struct lang_lexicon *lexicon;
     /* owned by dialogue.c: recent answers, or NULL (see answer_cache.h) */

@@ -1090,6 +1090,24 @@ static int pf_tmp_cmp(const void *a, const void *b)
     return x->pattern < y->pattern ? -1 : x->pattern > y->pattern;
 }
 
+/* Adds the literals of requirement 'req' of state 'at' (a part or an
+ * exclude: marked present, never a candidate) to 'all'; returns the new
+ * count. */
+static size_t pf_add_req(struct prefilter *pf, struct pf_tmp *all, size_t n_all,
+                         const struct pattern_lits *req, uint32_t at)
+{
+    if (req->n == 0)
+        return n_all;
+    pf->state[at].full = (uint8_t)((1u << req->n_sets) - 1);
+    for (size_t j = 0; j < req->n; j++) {
+        all[n_all].lit = req->lits[j];
+        all[n_all].pattern = at;
+        all[n_all].word_start = req->word_start[j];
+        all[n_all++].bit = (uint8_t)(1u << req->set[j]);
+    }
+    return n_all;
+}
+
 static struct prefilter *prefilter_build(const struct intent_set *set)
 {
     struct prefilter *pf = alloc_calloc(1, sizeof(*pf));
@@ -1101,13 +1119,16 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     if (!pf)
         return NULL;
     pf->n_patterns = n;
-    pf->n_states = n + set->n_memo;
+    pf->n_states = n + set->n_memo + set->n_excl;
     for (i = 0; i < set->n_patterns; i++) {
         const struct pattern *p = &set->patterns[i];
         n_all += p->req.n;
         for (k = 0; k < p->n_parts; k++)
             n_all += p->parts[k].req.n;
     }
+    for (i = 0; i < set->n_intents; i++)
+        for (k = 0; set->intents[i].exclude_req && k < set->intents[i].exclude.n; k++)
+            n_all += set->intents[i].exclude_req[k].n;
     all = alloc_calloc(n_all ? n_all : 1, sizeof(*all));
     lits = alloc_calloc(n_all ? n_all : 1, sizeof(*lits));
     pf->post = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->post));
@@ -1143,14 +1164,14 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
             uint32_t at = (uint32_t)(n + pt->memo);
             if (pt->same || pt->req.n == 0)
                 continue;
-            pf->state[at].full = (uint8_t)((1u << pt->req.n_sets) - 1);
-            for (size_t j = 0; j < pt->req.n; j++) {
-                all[n_all].lit = pt->req.lits[j];
-                all[n_all].pattern = at;
-                all[n_all].word_start = pt->req.word_start[j];
-                all[n_all++].bit = (uint8_t)(1u << pt->req.set[j]);
-            }
+            n_all = pf_add_req(pf, all, n_all, &pt->req, at);
         }
+    }
+    for (i = 0; i < set->n_intents; i++) {
+        const struct intent *it = &set->intents[i];
+        for (k = 0; it->exclude_req && k < it->exclude.n; k++)
+            n_all = pf_add_req(pf, all, n_all, &it->exclude_req[k],
+                               (uint32_t)(n + set->n_memo + it->exclude_base + k));
     }
     /* Distinct literals, each with its postings: a literal shared by many
      * patterns is compared once per key position, not once per pattern. */
@@ -2251,18 +2272,31 @@ static int pattern_span(const struct intent_set *set, const struct pattern *p,
 
 /* 1 when one of the intent's "exclude" patterns matches the key, so that
  * its patterns do not answer it; 0 if none does (one that hits a limit
- * does not veto). */
+ * does not veto). 'lits_ok': the prefilter's last walk read this key, so
+ * an exclude whose literals it did not see is skipped. */
 static int intent_excluded(const struct intent_set *set, long intent, const char *key,
-                           size_t len, struct match_result *out)
+                           size_t len, int lits_ok, struct match_result *out)
 {
     const struct intent *it = &set->intents[intent];
+    const struct prefilter *pf = set->prefilter;
+    int ascii = 1;
 
+    for (size_t i = 0; i < len && ascii; i++)
+        ascii = (unsigned char)key[i] < 0x80;
     for (size_t k = 0; k < it->exclude.n; k++) {
+        const pcre2_code *code =
+            ascii && it->exclude_fast[k] ? it->exclude_fast[k] : it->exclude_code[k];
         size_t span;
         int rc;
         if (!it->exclude_code[k])
             continue;
-        rc = pcre_exec(set, it->exclude_code[k], key, len, &span);
+        if (lits_ok && pf && it->exclude_req[k].n > 0) {
+            const struct pf_state *st =
+                &pf->state[pf->n_patterns + set->n_memo + it->exclude_base + k];
+            if (st->stamp != pf->gen || st->mask != st->full)
+                continue; /* the key lacks its literals: it cannot match */
+        }
+        rc = pcre_exec(set, code, key, len, &span);
         if (rc > 0)
             return 1;
         if (rc < 0)
@@ -2325,7 +2359,7 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
         if (set->intents[p->intent].exclude.n) {
             if (p->intent != excl_intent) {
                 excl_intent = p->intent;
-                excluded = intent_excluded(set, p->intent, key, len, out);
+                excluded = intent_excluded(set, p->intent, key, len, cand != NULL, out);
             }
             if (excluded)
                 continue;
@@ -3053,7 +3087,7 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
     }
     /* what an intent excludes, its examples' likeness does not answer */
     if (out->stage == MATCH_FUZZY && set->intents[out->intent].exclude.n &&
-        intent_excluded(set, out->intent, key, len, out)) {
+        intent_excluded(set, out->intent, key, len, n_fixed <= 0, out)) {
         out->intent = set->fallback;
         out->stage = MATCH_NONE;
     }
