@@ -2844,7 +2844,7 @@ static void fuzzy_run(const struct intent_set *set, const char *key, size_t len,
 /* The spelling vocabulary: the folded words of every example and
  * counter-example (each occurrence counts), and the words of the literals
  * the prefilter and the word index already extracted from the patterns
- * (known, without frequency). */
+ * and the excludes (known, without frequency). */
 static int spell_add_list(struct spell *sp, const struct intent_list *list)
 {
     char stack_key[512];
@@ -2899,6 +2899,15 @@ static struct spell *spell_build(const struct intent_set *set)
         for (k = 0; k < p->n_parts; k++)
             if (spell_add_words(sp, &p->parts[k].words) < 0)
                 goto fail;
+    }
+    /* an exclude's words too: corrected away, they could veto nothing */
+    for (i = 0; i < set->n_intents; i++) {
+        const struct intent *it = &set->intents[i];
+        for (k = 0; it->exclude_req && k < it->exclude.n; k++)
+            for (size_t j = 0; j < it->exclude_req[k].n; j++)
+                if (spell_add_text(sp, it->exclude_req[k].lits[j],
+                                   strlen(it->exclude_req[k].lits[j]), 0) < 0)
+                    goto fail;
     }
     if (spell_finish(sp) < 0)
         goto fail;
