@@ -469,17 +469,11 @@ static void intent_cleanup(struct intent *it)
     alloc_free(it->suggest);
 }
 
-/* Frees what a pattern owns and leaves it empty (safe to call twice). */
-static void pattern_free(struct pattern *p)
+/* Frees the first 'n' parts of 'p' and its parts array: the pattern then
+ * runs whole. */
+static void parts_free(struct pattern *p, unsigned n)
 {
-    size_t j;
-
-    pcre2_code_free(p->code);
-    pcre2_code_free(p->span_code);
-    p->code = NULL;
-    p->span_code = NULL;
-    match_word_alts_free(&p->words);
-    for (j = 0; j < p->n_parts; j++) {
+    for (unsigned j = 0; j < n; j++) {
         pcre2_code_free(p->parts[j].code);
         match_word_alts_free(&p->parts[j].words);
         match_literals_free(&p->parts[j].req);
@@ -487,6 +481,17 @@ static void pattern_free(struct pattern *p)
     alloc_free(p->parts);
     p->parts = NULL;
     p->n_parts = 0;
+}
+
+/* Frees what a pattern owns and leaves it empty (safe to call twice). */
+static void pattern_free(struct pattern *p)
+{
+    pcre2_code_free(p->code);
+    pcre2_code_free(p->span_code);
+    p->code = NULL;
+    p->span_code = NULL;
+    match_word_alts_free(&p->words);
+    parts_free(p, p->n_parts);
     match_literals_free(&p->req);
     match_literals_free(&p->words_lits);
 }
@@ -1401,66 +1406,20 @@ static long lint_pattern(const char *src, char *what, size_t what_size)
     return -1;
 }
 
-/* Index of the ']' closing the class opened at s[i] == '[', or 0. */
-static size_t class_end(const char *s, size_t i)
-{
-    i++;
-    if (s[i] == '^')
-        i++;
-    if (s[i] == ']')
-        i++;
-    while (s[i] && s[i] != ']') {
-        if (s[i] == '\\' && s[i + 1]) {
-            i++;
-        } else if (s[i] == '[' && s[i + 1] == ':') {
-            const char *e = strstr(s + i + 2, ":]");
-            if (!e)
-                return 0;
-            i = (size_t)(e - s) + 1;
-        }
-        i++;
-    }
-    return s[i] ? i : 0;
-}
-
-/* Index of the ')' closing the group opened at s[i] == '(', or 0. Escapes
- * and character classes are skipped. */
-static size_t group_end(const char *s, size_t i)
-{
-    int depth = 0;
-
-    for (; s[i]; i++) {
-        if (s[i] == '\\') {
-            if (!s[++i])
-                return 0;
-        } else if (s[i] == '[') {
-            i = class_end(s, i);
-            if (!i)
-                return 0;
-        } else if (s[i] == '(') {
-            depth++;
-        } else if (s[i] == ')') {
-            if (--depth == 0)
-                return i;
-        }
-    }
-    return 0;
-}
-
 /* True when s[from, to) has a '|' outside any group (or is malformed). */
 static int has_top_alternation(const char *s, size_t from, size_t to)
 {
-    size_t i;
+    size_t i, len = strlen(s);
 
     for (i = from; i < to; i++) {
         if (s[i] == '\\') {
             i++;
         } else if (s[i] == '[') {
-            i = class_end(s, i);
+            i = regex_class_end(s, len, i);
             if (!i)
                 return 1;
         } else if (s[i] == '(') {
-            i = group_end(s, i);
+            i = regex_group_end(s, len, i);
             if (!i)
                 return 1;
         } else if (s[i] == '|') {
@@ -1524,7 +1483,7 @@ static unsigned split_lookaheads(const char *src, size_t part[][2], int *neg, in
         return 0;
     while (i < len && src[i] == '(' && src[i + 1] == '?' &&
            (src[i + 2] == '=' || src[i + 2] == '!')) {
-        size_t e = group_end(src, i);
+        size_t e = regex_group_end(src, len, i);
         if (!e || n >= max || e == i + 3)
             return 0;
         /* a quantified lookahead is not a plain requirement */
@@ -1705,15 +1664,7 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
         p->parts[k].code = compile_part(set, src, len, anch[k], &errcode);
         if (!p->parts[k].code) {
             /* Cannot stand alone (or no memory): run the pattern whole. */
-            unsigned j;
-            for (j = 0; j < k; j++) {
-                pcre2_code_free(p->parts[j].code);
-                match_word_alts_free(&p->parts[j].words);
-                match_literals_free(&p->parts[j].req);
-            }
-            alloc_free(p->parts);
-            p->parts = NULL;
-            p->n_parts = 0;
+            parts_free(p, k);
             p->span_rule = SPAN_PARTS;
             return errcode == PCRE2_ERROR_NOMEMORY || errcode == PCRE2_ERROR_HEAPLIMIT
                        ? -1
@@ -1768,13 +1719,13 @@ static unsigned split_branches(const char *src, size_t *head, size_t br[][2],
         return 0;
     while (src[i] == '(' && src[i + 1] == '?' &&
            (src[i + 2] == '=' || src[i + 2] == '!')) {
-        e = group_end(src, i);
+        e = regex_group_end(src, len, i);
         if (!e || src[e + 1] == '?' || src[e + 1] == '*' || src[e + 1] == '+' ||
             src[e + 1] == '{')
             return 0;
         i = e + 1;
     }
-    if (strncmp(src + i, "(?:", 3) != 0 || group_end(src, i) + 1 != len)
+    if (strncmp(src + i, "(?:", 3) != 0 || regex_group_end(src, len, i) + 1 != len)
         return 0;
     e = len - 1;
     *head = i;
@@ -1782,10 +1733,10 @@ static unsigned split_branches(const char *src, size_t *head, size_t br[][2],
         if (src[j] == '\\') {
             j++;
         } else if (src[j] == '[') {
-            if (!(j = class_end(src, j)))
+            if (!(j = regex_class_end(src, len, j)))
                 return 0;
         } else if (src[j] == '(') {
-            if (!(j = group_end(src, j)))
+            if (!(j = regex_group_end(src, len, j)))
                 return 0;
         } else if (src[j] == '|') {
             if (n + 1 >= max)

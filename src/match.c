@@ -2270,19 +2270,26 @@ static int pattern_span(const struct intent_set *set, const struct pattern *p,
     return 0;
 }
 
+/* 1 when the key is ASCII only: pattern parts and excludes compiled for
+ * such keys may run (see compile_part() in intent.c). */
+static int key_ascii(const char *key, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)key[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
 /* 1 when one of the intent's "exclude" patterns matches the key, so that
  * its patterns do not answer it; 0 if none does (one that hits a limit
- * does not veto). 'lits_ok': the prefilter's last walk read this key, so
- * an exclude whose literals it did not see is skipped. */
+ * does not veto). 'ascii': key_ascii(key, len). 'lits_ok': the
+ * prefilter's last walk read this key, so an exclude whose literals it did
+ * not see is skipped. */
 static int intent_excluded(const struct intent_set *set, long intent, const char *key,
-                           size_t len, int lits_ok, struct match_result *out)
+                           size_t len, int ascii, int lits_ok, struct match_result *out)
 {
     const struct intent *it = &set->intents[intent];
     const struct prefilter *pf = set->prefilter;
-    int ascii = 1;
-
-    for (size_t i = 0; i < len && ascii; i++)
-        ascii = (unsigned char)key[i] < 0x80;
     for (size_t k = 0; k < it->exclude.n; k++) {
         const pcre2_code *code =
             ascii && it->exclude_fast[k] ? it->exclude_fast[k] : it->exclude_code[k];
@@ -2317,10 +2324,7 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
     size_t best_span = 0, i;
     long matched_intent = -1, excl_intent = -1;
     unsigned mask = 0;
-    int excluded = 0, ascii = 1;
-
-    for (i = 0; i < len && ascii; i++)
-        ascii = (unsigned char)key[i] < 0x80;
+    int excluded = 0, ascii = key_ascii(key, len);
 
     if (set->prefilter)
         set->prefilter->parts_ok = cand != NULL;
@@ -2359,7 +2363,8 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
         if (set->intents[p->intent].exclude.n) {
             if (p->intent != excl_intent) {
                 excl_intent = p->intent;
-                excluded = intent_excluded(set, p->intent, key, len, cand != NULL, out);
+                excluded =
+                    intent_excluded(set, p->intent, key, len, ascii, cand != NULL, out);
             }
             if (excluded)
                 continue;
@@ -3096,7 +3101,8 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
     }
     /* what an intent excludes, its examples' likeness does not answer */
     if (out->stage == MATCH_FUZZY && set->intents[out->intent].exclude.n &&
-        intent_excluded(set, out->intent, key, len, n_fixed <= 0, out)) {
+        intent_excluded(set, out->intent, key, len, key_ascii(key, len), n_fixed <= 0,
+                        out)) {
         out->intent = set->fallback;
         out->stage = MATCH_NONE;
     }

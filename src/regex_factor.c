@@ -52,9 +52,8 @@ static void put(struct out *o, const char *s, size_t n)
     o->s[o->n] = '\0';
 }
 
-/* The end of the class that starts at src[i] == '[' (the index of its
- * ']'), or 0. */
-static size_t class_end(const char *src, size_t len, size_t i)
+/* see regex_factor.h */
+size_t regex_class_end(const char *src, size_t len, size_t i)
 {
     i++;
     if (i < len && src[i] == '^')
@@ -75,9 +74,8 @@ static size_t class_end(const char *src, size_t len, size_t i)
     return i < len ? i : 0;
 }
 
-/* The end of the group that starts at src[i] == '(' (the index of its
- * ')'), or 0. */
-static size_t group_end(const char *src, size_t len, size_t i)
+/* see regex_factor.h */
+size_t regex_group_end(const char *src, size_t len, size_t i)
 {
     int depth = 0;
 
@@ -85,7 +83,7 @@ static size_t group_end(const char *src, size_t len, size_t i)
         if (src[i] == '\\') {
             i++;
         } else if (src[i] == '[') {
-            if (!(i = class_end(src, len, i)))
+            if (!(i = regex_class_end(src, len, i)))
                 return 0;
         } else if (src[i] == '(') {
             depth++;
@@ -169,12 +167,12 @@ static void first_set(const char *b, size_t n, struct charset *cs, int depth)
             i += 2; /* zero-width */
         } else if (b[i] == '(' && i + 2 < n && b[i + 1] == '?' &&
                    (b[i + 2] == '=' || b[i + 2] == '!' || b[i + 2] == '<')) {
-            size_t e = group_end(b, n, i);
+            size_t e = regex_group_end(b, n, i);
             if (!e)
                 break;
             i = e + 1; /* a lookaround: zero-width */
         } else if (b[i] == '(' && depth < FACTOR_MAX_DEPTH) {
-            size_t e = group_end(b, n, i), open = b[i + 1] == '?' ? 3 : 1, k, from;
+            size_t e = regex_group_end(b, n, i), open = b[i + 1] == '?' ? 3 : 1, k, from;
             struct charset alt;
             if (!e || (e + 1 < n && is_quantifier(b[e + 1])))
                 break;
@@ -187,10 +185,10 @@ static void first_set(const char *b, size_t n, struct charset *cs, int depth)
                 } else if (b[k] == '\\') {
                     k++;
                 } else if (b[k] == '[') {
-                    if (!(k = class_end(b, e, k)))
+                    if (!(k = regex_class_end(b, e, k)))
                         break;
                 } else if (b[k] == '(') {
-                    if (!(k = group_end(b, e, k)))
+                    if (!(k = regex_group_end(b, e, k)))
                         break;
                 }
             }
@@ -218,13 +216,13 @@ static int copy_branch(struct out *o, const char *src, size_t n, int depth)
             put(o, src + i, i + 1 < n ? 2 : 1);
             i += 2;
         } else if (src[i] == '[') {
-            size_t e = class_end(src, n, i);
+            size_t e = regex_class_end(src, n, i);
             if (!e)
                 return -1;
             put(o, src + i, e + 1 - i);
             i = e + 1;
         } else if (src[i] == '(') {
-            size_t e = group_end(src, n, i), open = 1;
+            size_t e = regex_group_end(src, n, i), open = 1;
             if (!e)
                 return -1;
             if (src[i + 1] == '?') {
@@ -273,10 +271,10 @@ static int factor_alt(struct out *o, const char *src, size_t len, int depth)
         } else if (src[i] == '\\') {
             i++;
         } else if (src[i] == '[') {
-            if (!(i = class_end(src, len, i)))
+            if (!(i = regex_class_end(src, len, i)))
                 return -1;
         } else if (src[i] == '(') {
-            if (!(i = group_end(src, len, i)))
+            if (!(i = regex_group_end(src, len, i)))
                 return -1;
         }
     }

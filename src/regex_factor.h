@@ -14,4 +14,11 @@
  * ran out: then compile 'src' as written. */
 char *regex_factor(const char *src, size_t len);
 
+/* Reading a pattern's source 'src' ('len' bytes): the index of the ']'
+ * closing the class opened at src[i] == '[', or of the ')' closing the
+ * group opened at src[i] == '(' (escapes and classes skipped); 0 when it
+ * is not closed. */
+size_t regex_class_end(const char *src, size_t len, size_t i);
+size_t regex_group_end(const char *src, size_t len, size_t i);
+
 #endif

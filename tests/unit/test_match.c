@@ -120,6 +120,20 @@ static void test_fallback_suggestions_exclude_emergency(void **state)
     }
 }
 
+/* The literals of 'pl' into 'got' (512 bytes), '|' separated; '<' marks
+ * one found only where a word starts. */
+static void lits_joined(const struct pattern_lits *pl, char *got)
+{
+    got[0] = '\0';
+    for (size_t k = 0; k < pl->n; k++) {
+        if (k)
+            strcat(got, "|");
+        if (pl->word_start[k])
+            strcat(got, "<");
+        strcat(got, pl->lits[k]);
+    }
+}
+
 static void test_literal_extraction(void **state)
 {
     static const struct {
@@ -153,17 +167,11 @@ static void test_literal_extraction(void **state)
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct pattern_lits pl, words;
-        size_t weight, k;
-        char got[256] = "";
+        size_t weight;
+        char got[512];
         assert_int_equal(match_extract_literals(cases[i].pattern, &pl, &weight, &words),
                          0);
-        for (k = 0; k < words.n; k++) {
-            if (k)
-                strcat(got, "|");
-            if (words.word_start[k])
-                strcat(got, "<"); /* found only where a word starts */
-            strcat(got, words.lits[k]);
-        }
+        lits_joined(&words, got);
         match_literals_free(&pl);
         match_literals_free(&words);
         assert_string_equal(got, cases[i].lits);
@@ -192,16 +200,10 @@ static void test_literal_products(void **state)
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct pattern_lits pl;
-        size_t weight, k;
-        char got[512] = "";
+        size_t weight;
+        char got[512];
         assert_int_equal(match_extract_literals(cases[i].pattern, &pl, &weight, NULL), 0);
-        for (k = 0; k < pl.n; k++) {
-            if (k)
-                strcat(got, "|");
-            if (pl.word_start[k])
-                strcat(got, "<");
-            strcat(got, pl.lits[k]);
-        }
+        lits_joined(&pl, got);
         match_literals_free(&pl);
         assert_string_equal(got, cases[i].lits);
     }
