@@ -29,6 +29,7 @@
 struct alarm_slot {
     uint64_t h;    /* 0: empty */
     uint32_t n[2]; /* texts with this feature: [0] danger, [1] other */
+    double w;      /* its log-odds weight when no text is left out (alarm_score) */
 };
 
 struct alarm {
@@ -222,6 +223,13 @@ static int learn_list(struct alarm *a, const struct intent_list *list, int c, ui
     return 0;
 }
 
+/* The log-odds a feature seen in 'd' danger texts (of 'nd') and 'o' other
+ * texts (of 'no') adds, smoothed. */
+static double feature_weight(double d, double o, double nd, double no)
+{
+    return log((d + 0.5) / (nd + 1)) - log((o + 0.5) / (no + 1));
+}
+
 struct alarm *alarm_build(const struct intent_set *set)
 {
     struct alarm *a = alloc_calloc(1, sizeof(*a));
@@ -239,6 +247,13 @@ struct alarm *alarm_build(const struct intent_set *set)
                                           ALARM_COUNTER_WEIGHT) < 0)
                 goto fail;
         }
+    }
+    /* the weights alarm_score() would compute for every message, once */
+    for (i = 0; i < a->cap; i++) {
+        struct alarm_slot *sl = &a->slot[i];
+        if (sl->h)
+            sl->w = feature_weight(sl->n[DANGER], sl->n[OTHER], a->docs[DANGER],
+                                   a->docs[OTHER]);
     }
     return a;
 fail:
@@ -287,7 +302,8 @@ double alarm_score(const struct alarm *a, const char *key, size_t len, enum alar
             d = o = 0; /* 'own' was wrong: the text was not counted there */
         if (d + o <= 0)
             continue; /* a feature the model never saw (but in the text) */
-        s += log((d + 0.5) / (docs[DANGER] + 1)) - log((o + 0.5) / (docs[OTHER] + 1));
+        s += own == ALARM_OWN_NONE ? sl->w
+                                   : feature_weight(d, o, docs[DANGER], docs[OTHER]);
     }
     alloc_free(f);
     return s;

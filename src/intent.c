@@ -26,6 +26,7 @@
 #include "match.h"
 #include "normalize.h"
 #include "regex_factor.h"
+#include "regex_lead.h"
 #include "utf8.h"
 
 #define INTENT_MAX_FILE_BYTES (8u << 20) /* one intent file */
@@ -434,6 +435,13 @@ static void list_free(struct intent_list *l)
     l->n = 0;
 }
 
+static void starts_free(struct pattern_starts *st)
+{
+    pcre2_code_free(st->code);
+    st->code = NULL;
+    match_literals_free(&st->lits);
+}
+
 static void intent_cleanup(struct intent *it)
 {
     size_t i;
@@ -460,10 +468,13 @@ static void intent_cleanup(struct intent *it)
             pcre2_code_free(it->exclude_fast[i]);
         if (it->exclude_req)
             match_literals_free(&it->exclude_req[i]);
+        if (it->exclude_starts)
+            starts_free(&it->exclude_starts[i]);
     }
     alloc_free(it->exclude_code);
     alloc_free(it->exclude_fast);
     alloc_free(it->exclude_req);
+    alloc_free(it->exclude_starts);
     list_free(&it->exclude);
     list_free(&it->suggest_ids);
     alloc_free(it->suggest);
@@ -477,6 +488,7 @@ static void parts_free(struct pattern *p, unsigned n)
         pcre2_code_free(p->parts[j].code);
         match_word_alts_free(&p->parts[j].words);
         match_literals_free(&p->parts[j].req);
+        starts_free(&p->parts[j].starts);
     }
     alloc_free(p->parts);
     p->parts = NULL;
@@ -491,6 +503,7 @@ static void pattern_free(struct pattern *p)
     p->code = NULL;
     p->span_code = NULL;
     match_word_alts_free(&p->words);
+    starts_free(&p->starts);
     parts_free(p, p->n_parts);
     match_literals_free(&p->req);
     match_literals_free(&p->words_lits);
@@ -1612,6 +1625,44 @@ static pcre2_code *compile_part(struct intent_set *set, const char *src, size_t 
     return code;
 }
 
+/* Where a match of 'src' ('len' bytes, searched anywhere) can begin, and
+ * the code to try there (struct pattern_starts). 0 (nothing filled when no
+ * set was found or the anchored code does not compile), or -1 out of
+ * memory. */
+static int compile_starts(struct intent_set *set, const char *src, size_t len,
+                          struct pattern_starts *st)
+{
+    struct regex_lead lead;
+    int errcode;
+
+    if (!regex_lead(src, len, &lead))
+        return 0;
+    st->lits.lits = alloc_calloc(lead.n, sizeof(*st->lits.lits));
+    st->lits.set = alloc_calloc(lead.n, 1);
+    st->lits.word_start = alloc_malloc(lead.n);
+    if (!st->lits.lits || !st->lits.set || !st->lits.word_start)
+        goto fail;
+    for (size_t k = 0; k < lead.n; k++) {
+        st->lits.lits[k] = alloc_strndup(lead.lit[k], strlen(lead.lit[k]));
+        if (!st->lits.lits[k])
+            goto fail;
+        st->lits.word_start[k] = lead.word_start[k];
+        st->lits.n = k + 1;
+    }
+    st->lits.n_sets = 1;
+    st->code = compile_part(set, src, len, 1, &errcode);
+    if (!st->code) {
+        match_literals_free(&st->lits);
+        return errcode == PCRE2_ERROR_NOMEMORY || errcode == PCRE2_ERROR_HEAPLIMIT ? -1
+                                                                                   : 0;
+    }
+    pcre2_jit_compile(st->code, PCRE2_JIT_COMPLETE);
+    return 0;
+fail:
+    starts_free(st);
+    return -1;
+}
+
 /* The literals part 'src' ('len' bytes) needs (pattern_part.req). */
 static int part_literals(struct pattern_part *pt, const char *src, size_t len)
 {
@@ -1675,7 +1726,9 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
         if (!anch[k] && match_word_alts(folded + part[k][0], part[k][1] - part[k][0],
                                         &p->parts[k].words) < 0)
             return -1; /* freed with the set */
-        if (p->parts[k].words.n == 0 && part_literals(&p->parts[k], src, len) < 0)
+        if (p->parts[k].words.n == 0 &&
+            (part_literals(&p->parts[k], src, len) < 0 ||
+             (!anch[k] && compile_starts(set, src, len, &p->parts[k].starts) < 0)))
             return -1;
     }
     if (p->span_rule == SPAN_WHOLE) {
@@ -1765,7 +1818,9 @@ static int index_pattern(struct loader *ld, struct part_table *seen, struct patt
     pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
     if (match_extract_literals(folded, &p->req, &p->weight, &p->words_lits) < 0 ||
         compile_parts(ld, seen, p, folded) < 0 ||
-        (p->n_parts == 0 && match_word_alts(folded, strlen(folded), &p->words) < 0)) {
+        (p->n_parts == 0 && match_word_alts(folded, strlen(folded), &p->words) < 0) ||
+        (p->n_parts == 0 && p->words.n == 0 && folded[0] != '^' &&
+         compile_starts(ld->set, folded, strlen(folded), &p->starts) < 0)) {
         pattern_free(p);
         diag_oom(ld);
         return -1;
@@ -1982,7 +2037,9 @@ static int compile_excludes(struct loader *ld)
         it->exclude_code = alloc_calloc(it->exclude.n, sizeof(*it->exclude_code));
         it->exclude_fast = alloc_calloc(it->exclude.n, sizeof(*it->exclude_fast));
         it->exclude_req = alloc_calloc(it->exclude.n, sizeof(*it->exclude_req));
-        if (!it->exclude_code || !it->exclude_fast || !it->exclude_req) {
+        it->exclude_starts = alloc_calloc(it->exclude.n, sizeof(*it->exclude_starts));
+        if (!it->exclude_code || !it->exclude_fast || !it->exclude_req ||
+            !it->exclude_starts) {
             diag_oom(ld);
             break;
         }
@@ -2001,7 +2058,10 @@ static int compile_excludes(struct loader *ld)
                 if (it->exclude_fast[k])
                     pcre2_jit_compile(it->exclude_fast[k], PCRE2_JIT_COMPLETE);
                 if (match_extract_literals(folded, &it->exclude_req[k], &weight, NULL) <
-                    0)
+                        0 ||
+                    (it->exclude_fast[k] && folded[0] != '^' &&
+                     compile_starts(set, folded, strlen(folded), &it->exclude_starts[k]) <
+                         0))
                     diag_oom(ld);
             }
             alloc_free(folded);

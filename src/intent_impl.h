@@ -54,6 +54,7 @@ struct intent {
      * (the prefilter's states from n_patterns + n_memo + exclude_base) */
     pcre2_code **exclude_fast;
     struct pattern_lits *exclude_req;
+    struct pattern_starts *exclude_starts; /* owned, exclude.n entries */
     unsigned exclude_base;
     struct intent_list suggest_ids; /* as written */
     long *suggest;                  /* resolved intent indexes */
@@ -72,6 +73,15 @@ struct pattern_lits {
     unsigned char *word_start;
     size_t n;
     unsigned n_sets; /* 0 - PATTERN_MAX_SETS */
+};
+
+/* The strings every match of a pattern (or part) run by pcre2 begins with
+ * (regex_lead.h), and the same code compiled anchored, for keys of ASCII
+ * only: pcre2 is tried at the positions where the prefilter's walk saw one
+ * of them, not at every position of the key. 'code' NULL: no such set. */
+struct pattern_starts {
+    pcre2_code *code; /* owned */
+    struct pattern_lits lits;
 };
 
 /* A regex made only of alternative words, \b(?:w1|w2 x|w3\w*|...)\b (with
@@ -103,6 +113,8 @@ struct pattern_part {
     /* The literals the part needs, when pcre2 runs it (no 'words', no
      * 'same'): a key without them is decided by the prefilter's walk. */
     struct pattern_lits req;
+    /* Where a match can begin (see struct pattern_starts). */
+    struct pattern_starts starts;
 };
 
 /* The span of a split pattern ^(?=A)(?!B)...TAIL, the length of its match
@@ -128,7 +140,8 @@ struct pattern {
     /* The literals the spelling corrector learns from the pattern (those of
      * the first, simpler extraction: see match_extract_literals()). */
     struct pattern_lits words_lits;
-    struct word_alts words; /* the whole pattern, when it has no parts */
+    struct word_alts words;       /* the whole pattern, when it has no parts */
+    struct pattern_starts starts; /* the whole pattern, when it has no parts */
     /* Where a split pattern's span comes from (see compile_parts()). */
     enum span_rule span_rule;
     pcre2_code *span_code; /* owned, SPAN_WHOLE: the tail .*C, anchored */

@@ -890,7 +890,7 @@ static void prefix_set_add(struct prefix_set *ps, uint32_t h, int whole)
 
 /* 0: no literal starts with what hashes to 'h'; 1: some do; 2: some do and
  * one may be exactly that. */
-static int prefix_set_get(const struct prefix_set *ps, uint32_t h)
+static inline int prefix_set_get(const struct prefix_set *ps, uint32_t h)
 {
     uint32_t v = h ? h : 1, i = ps_pos(ps, v);
 
@@ -923,6 +923,7 @@ struct pf_lit {
     uint32_t word_start;   /* pattern_lits.word_start */
     uint32_t hash;         /* of the whole literal, lit_step() from LIT_SEED */
     uint32_t post, n_post; /* range of pf->post */
+    uint32_t n_start;      /* patterns and parts whose matches it begins */
 };
 
 struct pf_post {
@@ -948,6 +949,14 @@ struct pf_state {
     uint32_t stamp; /* == gen: 'mask' is this key's */
     uint8_t mask;   /* requirement sets seen */
     uint8_t full;   /* mask of a pattern with all its sets */
+};
+
+/* Where the current key holds the literals that begin matches (struct
+ * pattern_starts): for each such literal, its positions, ascending, as a
+ * list in prefilter.at_pool. */
+#define STARTS_MAX 64 /* positions tried; past that, pcre2 searches from the first */
+struct pf_pos {
+    uint32_t pos, next;
 };
 
 /* The prefixes of a set of literals, and where one can start, in tables
@@ -994,6 +1003,18 @@ struct prefilter {
     uint32_t memo_gen;
     struct lead_neg *lead;    /* owned: n_patterns entries */
     struct word_index *words; /* owned; built after the prefilter */
+    /* Starts (struct pattern_starts) of the patterns (by index) and parts
+     * (n_patterns + memo): slot s has the literals slot_lits[slot_lit[s],
+     * slot_lit[s + 1]) (indexes into 'lit'); a literal with n_start > 0
+     * has its positions in this key listed from lit_head[] (valid when
+     * lit_stamp[] says it was seen). */
+    uint32_t *slot_lit; /* n_slots + 1 */
+    uint32_t *slot_lits;
+    size_t n_slots;
+    uint32_t *lit_head, *lit_tail;
+    struct pf_pos *at_pool;
+    uint32_t at_used, at_cap;
+    int at_overflow; /* the pool was too small for this key */
 };
 
 static uint32_t pf_three(const unsigned char *k)
@@ -1046,6 +1067,11 @@ static void prefilter_free(struct prefilter *pf)
 {
     if (!pf)
         return;
+    alloc_free(pf->slot_lit);
+    alloc_free(pf->slot_lits);
+    alloc_free(pf->lit_head);
+    alloc_free(pf->lit_tail);
+    alloc_free(pf->at_pool);
     alloc_free(pf->start);
     alloc_free(pf->lit);
     alloc_free(pf->post);
@@ -1074,7 +1100,7 @@ static void prefilter_free(struct prefilter *pf)
 struct pf_tmp {
     const char *lit;
     uint32_t pattern;
-    uint8_t bit;
+    uint8_t bit; /* 0: a start of 'pattern' (a pattern or n_patterns + memo) */
     uint8_t word_start;
 };
 
@@ -1108,6 +1134,21 @@ static size_t pf_add_req(struct prefilter *pf, struct pf_tmp *all, size_t n_all,
     return n_all;
 }
 
+/* Adds the starts 'st' of slot 'at' (see struct pf_at) to 'all'. */
+static size_t pf_add_starts(struct pf_tmp *all, size_t n_all,
+                            const struct pattern_starts *st, uint32_t at)
+{
+    if (!st->code)
+        return n_all;
+    for (size_t j = 0; j < st->lits.n; j++) {
+        all[n_all].lit = st->lits.lits[j];
+        all[n_all].pattern = at;
+        all[n_all].word_start = st->lits.word_start[j];
+        all[n_all++].bit = 0;
+    }
+    return n_all;
+}
+
 static struct prefilter *prefilter_build(const struct intent_set *set)
 {
     struct prefilter *pf = alloc_calloc(1, sizeof(*pf));
@@ -1122,13 +1163,14 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     pf->n_states = n + set->n_memo + set->n_excl;
     for (i = 0; i < set->n_patterns; i++) {
         const struct pattern *p = &set->patterns[i];
-        n_all += p->req.n;
+        n_all += p->req.n + p->starts.lits.n;
         for (k = 0; k < p->n_parts; k++)
-            n_all += p->parts[k].req.n;
+            n_all += p->parts[k].req.n + p->parts[k].starts.lits.n;
     }
     for (i = 0; i < set->n_intents; i++)
         for (k = 0; set->intents[i].exclude_req && k < set->intents[i].exclude.n; k++)
-            n_all += set->intents[i].exclude_req[k].n;
+            n_all += set->intents[i].exclude_req[k].n +
+                     set->intents[i].exclude_starts[k].lits.n;
     all = alloc_calloc(n_all ? n_all : 1, sizeof(*all));
     lits = alloc_calloc(n_all ? n_all : 1, sizeof(*lits));
     pf->post = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->post));
@@ -1143,9 +1185,17 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     pf->memo_stamp = alloc_calloc(set->n_memo ? set->n_memo : 1, sizeof(*pf->memo_stamp));
     pf->memo_rc = alloc_calloc(set->n_memo ? set->n_memo : 1, sizeof(*pf->memo_rc));
     pf->memo_span = alloc_calloc(set->n_memo ? set->n_memo : 1, sizeof(*pf->memo_span));
+    pf->n_slots = pf->n_states;
+    pf->slot_lit = alloc_calloc(pf->n_slots + 1, sizeof(*pf->slot_lit));
+    pf->slot_lits = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->slot_lits));
+    pf->lit_head = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_head));
+    pf->lit_tail = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_tail));
+    pf->at_cap = 8192;
+    pf->at_pool = alloc_calloc(pf->at_cap, sizeof(*pf->at_pool));
     if (!all || !lits || !pf->post || !pf->lit || !pf->lit_stamp || !pf->always ||
         !pf->state || !pf->cand || !pf->matched || !pf->bits || !pf->lead ||
-        !pf->memo_stamp || !pf->memo_rc || !pf->memo_span)
+        !pf->memo_stamp || !pf->memo_rc || !pf->memo_span || !pf->slot_lit ||
+        !pf->slot_lits || !pf->lit_head || !pf->lit_tail || !pf->at_pool)
         goto fail;
     n_all = 0;
     for (i = 0; i < set->n_patterns; i++) {
@@ -1159,35 +1209,46 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
             all[n_all].word_start = p->req.word_start[k];
             all[n_all++].bit = (uint8_t)(1u << p->req.set[k]);
         }
+        n_all = pf_add_starts(all, n_all, &p->starts, (uint32_t)i);
         for (k = 0; k < p->n_parts; k++) {
             const struct pattern_part *pt = &p->parts[k];
             uint32_t at = (uint32_t)(n + pt->memo);
-            if (pt->same || pt->req.n == 0)
+            if (pt->same)
+                continue;
+            n_all = pf_add_starts(all, n_all, &pt->starts, at);
+            if (pt->req.n == 0)
                 continue;
             n_all = pf_add_req(pf, all, n_all, &pt->req, at);
         }
     }
     for (i = 0; i < set->n_intents; i++) {
         const struct intent *it = &set->intents[i];
-        for (k = 0; it->exclude_req && k < it->exclude.n; k++)
-            n_all = pf_add_req(pf, all, n_all, &it->exclude_req[k],
-                               (uint32_t)(n + set->n_memo + it->exclude_base + k));
+        for (k = 0; it->exclude_req && k < it->exclude.n; k++) {
+            uint32_t at = (uint32_t)(n + set->n_memo + it->exclude_base + k);
+            n_all = pf_add_req(pf, all, n_all, &it->exclude_req[k], at);
+            n_all = pf_add_starts(all, n_all, &it->exclude_starts[k], at);
+        }
     }
     /* Distinct literals, each with its postings: a literal shared by many
      * patterns is compared once per key position, not once per pattern. */
     qsort(all, n_all, sizeof(*all), pf_tmp_cmp);
-    for (i = 0; i < n_all; i++) {
+    for (i = 0, k = 0; i < n_all; i++) {
         if (n_lit == 0 || strcmp(lits[n_lit - 1].lit, all[i].lit) != 0 ||
             lits[n_lit - 1].word_start != all[i].word_start) {
             lits[n_lit].lit = all[i].lit;
             lits[n_lit].len = (uint32_t)strlen(all[i].lit);
             lits[n_lit].word_start = all[i].word_start;
-            lits[n_lit].post = (uint32_t)i;
+            lits[n_lit].post = (uint32_t)k;
             n_lit++;
         }
+        if (all[i].bit == 0) {
+            lits[n_lit - 1].n_start++;
+            pf->slot_lit[all[i].pattern + 1]++;
+            continue;
+        }
         lits[n_lit - 1].n_post++;
-        pf->post[i].pattern = all[i].pattern;
-        pf->post[i].bit = all[i].bit;
+        pf->post[k].pattern = all[i].pattern;
+        pf->post[k++].bit = all[i].bit;
     }
     pf->nb = 1024;
     while (pf->nb < n_lit * 2)
@@ -1224,6 +1285,30 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
         b = pf_bucket(pf, lits[i].hash);
         pf->lit[pf->start[b] + fill[b]++] = lits[i];
     }
+    /* Each slot's start literals, by their place in 'lit' (found again by
+     * their text: 'all' still holds them, sorted, and the slot each serves). */
+    for (i = 0; i < pf->n_slots; i++)
+        pf->slot_lit[i + 1] += pf->slot_lit[i];
+    alloc_free(fill);
+    fill = alloc_calloc(pf->n_slots, sizeof(*fill));
+    if (!fill)
+        goto fail;
+    for (i = 0; i < n_all; i++) {
+        uint32_t h, j;
+        size_t len;
+        if (all[i].bit != 0 || !(len = strlen(all[i].lit)))
+            continue;
+        h = LIT_SEED;
+        for (j = 0; j < len; j++)
+            h = lit_step(h, (unsigned char)all[i].lit[j]);
+        b = pf_bucket(pf, h);
+        for (j = pf->start[b]; j < pf->start[b + 1]; j++)
+            if (pf->lit[j].len == len && pf->lit[j].word_start == all[i].word_start &&
+                memcmp(pf->lit[j].lit, all[i].lit, len) == 0)
+                break;
+        if (j < pf->start[b + 1])
+            pf->slot_lits[pf->slot_lit[all[i].pattern] + fill[all[i].pattern]++] = j;
+    }
     alloc_free(fill);
     alloc_free(lits);
     alloc_free(all);
@@ -1234,6 +1319,26 @@ fail:
     alloc_free(all);
     prefilter_free(pf);
     return NULL;
+}
+
+/* Notes position 'pos' of the key, where literal 'j' begins matches
+ * ('seen': not for the first time). */
+static void pf_note_start(struct prefilter *pf, uint32_t j, int seen, uint32_t pos)
+{
+    uint32_t e = pf->at_used;
+
+    if (e == pf->at_cap) {
+        pf->at_overflow = 1;
+        return;
+    }
+    pf->at_used++;
+    pf->at_pool[e].pos = pos;
+    pf->at_pool[e].next = UINT32_MAX;
+    if (seen)
+        pf->at_pool[pf->lit_tail[j]].next = e;
+    else
+        pf->lit_head[j] = e;
+    pf->lit_tail[j] = e;
 }
 
 /* Fills pf->cand with the patterns that may match 'key', ascending (that is,
@@ -1249,6 +1354,8 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
         memset(pf->lit_stamp, 0, sizeof(*pf->lit_stamp) * pf->start[pf->nb]);
         pf->gen = 1;
     }
+    pf->at_used = 0;
+    pf->at_overflow = 0;
     for (i = 0; i < len; i++) {
         uint32_t h = LIT_SEED;
         size_t max = len - i < pf->max_len ? len - i : pf->max_len;
@@ -1269,11 +1376,18 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
             b = pf_bucket(pf, h);
             for (j = pf->start[b]; j < pf->start[b + 1]; j++) {
                 const struct pf_lit *e = &pf->lit[j];
-                if (e->hash != h || e->len != c || pf->lit_stamp[j] == pf->gen ||
-                    (mid && e->word_start) || memcmp(k + i, e->lit, c) != 0)
+                int seen;
+                if (e->hash != h || e->len != c || (mid && e->word_start))
                     continue;
                 /* Its postings once per key: a second occurrence adds
-                 * nothing. */
+                 * nothing but a position where matches may begin. */
+                seen = pf->lit_stamp[j] == pf->gen;
+                if ((seen && !e->n_start) || memcmp(k + i, e->lit, c) != 0)
+                    continue;
+                if (e->n_start)
+                    pf_note_start(pf, j, seen, (uint32_t)i);
+                if (seen)
+                    continue;
                 pf->lit_stamp[j] = pf->gen;
                 for (q = e->post; q < e->post + e->n_post; q++) {
                     const struct pf_post *pp = &pf->post[q];
@@ -2124,15 +2238,17 @@ static void result_init(const struct intent_set *set, struct match_result *out)
 
 /* One pcre2 search: 1 and the matched length, 0 (no match) or a negative
  * pcre2 error (a limit). */
-static int pcre_exec(const struct intent_set *set, const pcre2_code *code,
-                     const char *key, size_t len, size_t *span)
+/* pcre2's leftmost match of 'code' in the key from offset 'from' on: 1 and
+ * its span, 0, or a negative pcre2 error (a limit). */
+static int pcre_exec_from(const struct intent_set *set, const pcre2_code *code,
+                          const char *key, size_t len, size_t from, size_t *span)
 {
     PCRE2_SIZE *ov;
     int rc;
 
     /* The key comes from norm_text(), which only writes valid UTF-8:
      * skipping pcre2's own check saves a pass per pattern. */
-    rc = pcre2_match(code, (PCRE2_SPTR)key, len, 0, PCRE2_NO_UTF_CHECK, set->md,
+    rc = pcre2_match(code, (PCRE2_SPTR)key, len, from, PCRE2_NO_UTF_CHECK, set->md,
                      set->mctx);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
@@ -2141,6 +2257,64 @@ static int pcre_exec(const struct intent_set *set, const pcre2_code *code,
     ov = pcre2_get_ovector_pointer(set->md);
     *span = ov[1] - ov[0];
     return 1;
+}
+
+static int pcre_exec(const struct intent_set *set, const pcre2_code *code,
+                     const char *key, size_t len, size_t *span)
+{
+    return pcre_exec_from(set, code, key, len, 0, span);
+}
+
+/* pcre_exec() for a pattern or part with starts 'st' (struct
+ * pattern_starts), noted by the prefilter's walk in slot 'slot': pcre2
+ * tries the anchored code where a start was seen, in ascending order, so
+ * the first match is the leftmost one a search would find; no start, no
+ * match. Only for the key the walk read, of ASCII only. */
+static int starts_exec(const struct intent_set *set, const pcre2_code *code,
+                       const struct pattern_starts *st, size_t slot, int walked,
+                       const char *key, size_t len, size_t *span)
+{
+    const struct prefilter *pf = set->prefilter;
+    uint32_t pos[STARTS_MAX], first = UINT32_MAX, q, e;
+    size_t n = 0, k;
+    int many = 0;
+
+    if (!st->code || !pf || !walked || pf->at_overflow)
+        return pcre_exec(set, code, key, len, span);
+    for (q = pf->slot_lit[slot]; q < pf->slot_lit[slot + 1]; q++) {
+        uint32_t j = pf->slot_lits[q];
+        if (pf->lit_stamp[j] != pf->gen)
+            continue;
+        e = pf->lit_head[j];
+        if (pf->at_pool[e].pos < first)
+            first = pf->at_pool[e].pos;
+        for (; e != UINT32_MAX && !many; e = pf->at_pool[e].next) {
+            uint32_t p = pf->at_pool[e].pos;
+            /* insert, ascending, once */
+            for (k = n; k > 0 && pos[k - 1] > p; k--)
+                ;
+            if (k > 0 && pos[k - 1] == p)
+                continue;
+            if (n == STARTS_MAX) {
+                many = 1;
+                break;
+            }
+            memmove(pos + k + 1, pos + k, (n - k) * sizeof(*pos));
+            pos[k] = p;
+            n++;
+        }
+    }
+    *span = 0;
+    if (first == UINT32_MAX)
+        return 0; /* none of its starts: it cannot match */
+    if (many)
+        return pcre_exec_from(set, code, key, len, first, span);
+    for (k = 0; k < n; k++) {
+        int rc = pcre_exec_from(set, st->code, key, len, pos[k], span);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* Runs one part (or a whole pattern: 'code', 'words'): from the word index
@@ -2186,7 +2360,8 @@ static int split_part_exec(const struct intent_set *set, const struct pattern_pa
         *span = pf->memo_span[pt->memo];
         return pf->memo_rc[pt->memo];
     }
-    rc = pcre_exec(set, own->code, key, len, span);
+    rc = starts_exec(set, own->code, &own->starts, pf->n_patterns + own->memo,
+                     pf->parts_ok, key, len, span);
     pf->memo_stamp[pt->memo] = pf->memo_gen;
     pf->memo_rc[pt->memo] = rc;
     pf->memo_span[pt->memo] = rc == 1 ? *span : 0;
@@ -2212,6 +2387,9 @@ static int pattern_exec(const struct intent_set *set, const struct pattern *p,
             words_ok ? &set->prefilter->lead[p - set->patterns] : NULL;
         if (ln && ln->y)
             rc = lead_exec(set, ln, key, len, span);
+        else if (ascii && p->starts.code && !(words_ok && p->words.n > 0))
+            rc = starts_exec(set, p->code, &p->starts, (size_t)(p - set->patterns),
+                             set->prefilter->parts_ok, key, len, span);
         else
             rc = part_exec(set, p->code, &p->words, words_ok, key, len, span);
         if (rc == 1 && *span == 0)
@@ -2303,7 +2481,12 @@ static int intent_excluded(const struct intent_set *set, long intent, const char
             if (st->stamp != pf->gen || st->mask != st->full)
                 continue; /* the key lacks its literals: it cannot match */
         }
-        rc = pcre_exec(set, code, key, len, &span);
+        if (ascii && it->exclude_fast[k])
+            rc = starts_exec(set, code, &it->exclude_starts[k],
+                             pf ? pf->n_patterns + set->n_memo + it->exclude_base + k : 0,
+                             lits_ok, key, len, &span);
+        else
+            rc = pcre_exec(set, code, key, len, &span);
         if (rc > 0)
             return 1;
         if (rc < 0)
@@ -2459,9 +2642,11 @@ struct fuzzy_index {
     uint32_t *post_start; /* n_features + 1 */
     struct posting *post;
     float idf_unknown;
-    /* scratch */
+    /* docs are laid out by intent, then language: the examples of intent i
+     * in language l are docs [range[i * LANG_COUNT + l], the next one) */
+    uint32_t *range;
+    /* scratch: a score per doc, all 0 between calls */
     float *acc;
-    uint32_t *touched;
     float *intent_best;
 };
 
@@ -2590,8 +2775,8 @@ static void fuzzy_free(struct fuzzy_index *fx)
     alloc_free(fx->idf);
     alloc_free(fx->post_start);
     alloc_free(fx->post);
+    alloc_free(fx->range);
     alloc_free(fx->acc);
-    alloc_free(fx->touched);
     alloc_free(fx->intent_best);
     alloc_free(fx);
 }
@@ -2613,20 +2798,22 @@ static struct fuzzy_index *fuzzy_build(const struct intent_set *set)
             fx->n_docs += set->intents[i].examples[l].n;
     fx->docs = alloc_calloc(fx->n_docs ? fx->n_docs : 1, sizeof(*fx->docs));
     fx->acc = alloc_calloc(fx->n_docs ? fx->n_docs : 1, sizeof(*fx->acc));
-    fx->touched = alloc_calloc(fx->n_docs ? fx->n_docs : 1, sizeof(*fx->touched));
+    fx->range = alloc_calloc(set->n_intents * LANG_COUNT + 1, sizeof(*fx->range));
     fx->intent_best = alloc_calloc(set->n_intents ? set->n_intents : 1, sizeof(float));
     norm = alloc_calloc(fx->n_docs ? fx->n_docs : 1, sizeof(*norm));
     f = alloc_malloc(FUZZY_MAX_FEATURES * sizeof(*f));
-    if (!fx->docs || !fx->acc || !fx->touched || !fx->intent_best || !f || !norm)
+    if (!fx->docs || !fx->acc || !fx->range || !fx->intent_best || !f || !norm)
         goto fail;
     d = 0;
     for (i = 0; i < set->n_intents; i++)
         for (l = 0; l < LANG_COUNT; l++)
-            for (k = 0; k < set->intents[i].examples[l].n; k++) {
+            for (k = 0, fx->range[i * LANG_COUNT + l] = (uint32_t)d;
+                 k < set->intents[i].examples[l].n; k++) {
                 fx->docs[d].intent = (long)i;
                 fx->docs[d].lang = l;
                 fx->docs[d++].index = (long)k;
             }
+    fx->range[set->n_intents * LANG_COUNT] = (uint32_t)d;
     /* Pass 0 counts features and document frequencies; pass 1 fills the
      * postings. */
     fx->cap = 1024;
@@ -2745,23 +2932,60 @@ fail:
     return NULL;
 }
 
+/* The largest of the 'n' scores at 'a' (0 when none is larger), which it
+ * sets back to 0 for the next message. Four lanes: the comparisons do not
+ * wait on each other. */
+static float max_score_clear(float *a, size_t n)
+{
+    float m[4] = {0, 0, 0, 0};
+    size_t i;
+
+    for (i = 0; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) {
+            m[k] = a[i + k] > m[k] ? a[i + k] : m[k];
+            a[i + k] = 0;
+        }
+    for (; i < n; i++) {
+        m[0] = a[i] > m[0] ? a[i] : m[0];
+        a[i] = 0;
+    }
+    m[0] = m[1] > m[0] ? m[1] : m[0];
+    m[2] = m[3] > m[2] ? m[3] : m[2];
+    return m[2] > m[0] ? m[2] : m[0];
+}
+
+/* Adds 'qw' times each posting's weight to its doc's score. */
+static void add_postings(float *restrict acc, const struct posting *p,
+                         const struct posting *end, float qw)
+{
+    for (; p + 4 <= end; p += 4) {
+        acc[p[0].doc] += qw * p[0].w;
+        acc[p[1].doc] += qw * p[1].w;
+        acc[p[2].doc] += qw * p[2].w;
+        acc[p[3].doc] += qw * p[3].w;
+    }
+    for (; p < end; p++)
+        acc[p->doc] += qw * p->w;
+}
+
 static void fuzzy_run(const struct intent_set *set, const char *key, size_t len,
                       long ex_intent, int ex_lang, long ex_index,
                       struct match_result *out)
 {
     struct fuzzy_index *fx = set->fuzzy;
+    float *restrict acc;
     struct feature f[256];
-    size_t nf, j, n_touched = 0, i;
+    size_t nf, j, i;
     float qnorm = 0, best_lang[LANG_COUNT] = {0};
     long best = -1, second = -1;
 
     if (!fx || fx->n_docs == 0)
         return;
+    acc = fx->acc;
     nf = features_of(key, len, f, sizeof(f) / sizeof(f[0]));
     for (j = 0; j < nf; j++) {
         long id = fuzzy_lookup(fx, f[j].h);
         float qw = f[j].tf * (id >= 0 ? fx->idf[id] : fx->idf_unknown);
-        uint32_t p;
         /* An unknown feature is as likely a typo as a sign of another
          * topic: it lowers the similarity, but less than a known one. */
         qnorm += id >= 0 ? qw * qw : FUZZY_UNKNOWN_WEIGHT * qw * qw;
@@ -2769,32 +2993,34 @@ static void fuzzy_run(const struct intent_set *set, const char *key, size_t len,
          * weigh little and have the longest postings: skip them. */
         if (id < 0 || fx->post_start[id + 1] - fx->post_start[id] > fx->n_docs / 5 + 8)
             continue;
-        for (p = fx->post_start[id]; p < fx->post_start[id + 1]; p++) {
-            uint32_t doc = fx->post[p].doc;
-            if (fx->acc[doc] == 0.0f)
-                fx->touched[n_touched++] = doc;
-            fx->acc[doc] += qw * fx->post[p].w;
-        }
+        /* Most features reach a good share of the examples: a score for
+         * every doc, read whole below, costs less than keeping a list of
+         * the docs touched. */
+        add_postings(acc, fx->post + fx->post_start[id],
+                     fx->post + fx->post_start[id + 1], qw);
     }
     if (qnorm <= 0) {
-        for (i = 0; i < n_touched; i++)
-            fx->acc[fx->touched[i]] = 0;
+        memset(acc, 0, fx->n_docs * sizeof(*acc));
         return;
     }
     qnorm = sqrtf(qnorm);
-    for (i = 0; i < set->n_intents; i++)
+    /* the self-test's own example does not count */
+    if (ex_intent >= 0 && ex_lang >= 0 && ex_index >= 0)
+        acc[fx->range[ex_intent * LANG_COUNT + ex_lang] + (size_t)ex_index] = 0;
+    for (i = 0; i < set->n_intents; i++) {
         fx->intent_best[i] = 0;
-    for (i = 0; i < n_touched; i++) {
-        uint32_t doc = fx->touched[i];
-        const struct fuzzy_doc *dd = &fx->docs[doc];
-        float s = fx->acc[doc] / qnorm;
-        fx->acc[doc] = 0;
-        if (dd->intent == ex_intent && dd->lang == ex_lang && dd->index == ex_index)
-            continue;
-        if (s > fx->intent_best[dd->intent])
-            fx->intent_best[dd->intent] = s;
-        if (s > best_lang[dd->lang])
-            best_lang[dd->lang] = s;
+        for (int l = 0; l < LANG_COUNT; l++) {
+            uint32_t a = fx->range[i * LANG_COUNT + (size_t)l];
+            /* dividing after the max gives the same as before it: x / q
+             * is monotonic in x for q > 0 */
+            float s =
+                max_score_clear(acc + a, fx->range[i * LANG_COUNT + (size_t)l + 1] - a) /
+                qnorm;
+            if (s > fx->intent_best[i])
+                fx->intent_best[i] = s;
+            if (s > best_lang[l])
+                best_lang[l] = s;
+        }
     }
     for (i = 0; i < set->n_intents; i++) {
         float s = fx->intent_best[i];
