@@ -19,6 +19,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "intent_impl.h"
+#include "lit_trie.h"
 #include "normalize.h"
 #include "spell.h"
 
@@ -830,90 +831,14 @@ done:
 /* Prefilter                                                           */
 /* ------------------------------------------------------------------ */
 
-/* The hashes (FNV-1a, one byte at a time: lit_step() from LIT_SEED) of
- * every prefix of a set of literals. A walk over the key that extends a
- * candidate literal byte by byte stops as soon as what it read is no
- * literal's prefix: most walks end after a byte or two, whatever the length
- * of the longest literal. A hash collision only lets a walk go on further,
- * it never stops one early, so the answer is exact. */
+/* Literals are found by walking the key through a trie of them
+ * (lit_trie.h); a literal's hash (FNV-1a, lit_step() from LIT_SEED) only
+ * places it in the buckets the build looks it up in. */
 #define LIT_SEED 2166136261u
-
-struct prefix_set {
-    uint32_t mask;  /* slots - 1, slots a power of two */
-    uint32_t *slot; /* 0 = empty, else a hash (0 stored as 1) */
-    uint8_t *whole; /* 1: that hash is also a whole literal's */
-};
 
 static uint32_t lit_step(uint32_t h, unsigned char c)
 {
     return (h ^ c) * 16777619u;
-}
-
-static uint32_t ps_pos(const struct prefix_set *ps, uint32_t v)
-{
-    v ^= v >> 16;
-    v *= 0x7feb352du;
-    v ^= v >> 15;
-    return v & ps->mask;
-}
-
-/* Room for 'n' hashes; 0 or VIGIE_ENOMEM. */
-static int prefix_set_init(struct prefix_set *ps, size_t n)
-{
-    size_t slots = 64;
-
-    while (slots < n * 2)
-        slots *= 2;
-    ps->slot = alloc_calloc(slots, sizeof(*ps->slot));
-    ps->whole = alloc_calloc(slots, sizeof(*ps->whole));
-    if (!ps->slot || !ps->whole)
-        return VIGIE_ENOMEM;
-    ps->mask = (uint32_t)(slots - 1);
-    return 0;
-}
-
-static void prefix_set_free(struct prefix_set *ps)
-{
-    alloc_free(ps->slot);
-    alloc_free(ps->whole);
-}
-
-static void prefix_set_add(struct prefix_set *ps, uint32_t h, int whole)
-{
-    uint32_t v = h ? h : 1, i = ps_pos(ps, v);
-
-    while (ps->slot[i] != 0 && ps->slot[i] != v)
-        i = (i + 1) & ps->mask;
-    ps->slot[i] = v;
-    ps->whole[i] |= (uint8_t)(whole != 0);
-}
-
-/* 0: no literal starts with what hashes to 'h'; 1: some do; 2: some do and
- * one may be exactly that. */
-static inline int prefix_set_get(const struct prefix_set *ps, uint32_t h)
-{
-    uint32_t v = h ? h : 1, i = ps_pos(ps, v);
-
-    while (ps->slot[i] != 0) {
-        if (ps->slot[i] == v)
-            return 1 + ps->whole[i];
-        i = (i + 1) & ps->mask;
-    }
-    return 0;
-}
-
-/* Adds the hashes of every prefix of 's' ('n' bytes) and returns the hash
- * of the whole of it. */
-static uint32_t prefix_set_add_all(struct prefix_set *ps, const char *s, size_t n)
-{
-    uint32_t h = LIT_SEED;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h = lit_step(h, (unsigned char)s[i]);
-        prefix_set_add(ps, h, i + 1 == n);
-    }
-    return h;
 }
 
 /* A distinct literal and the (pattern, requirement set) pairs it serves. */
@@ -924,6 +849,7 @@ struct pf_lit {
     uint32_t hash;         /* of the whole literal, lit_step() from LIT_SEED */
     uint32_t post, n_post; /* range of pf->post */
     uint32_t n_start;      /* patterns and parts whose matches it begins */
+    uint32_t at;           /* while building: its index in pf->lit */
 };
 
 struct pf_post {
@@ -959,12 +885,11 @@ struct pf_pos {
     uint32_t pos, next;
 };
 
-/* The prefixes of a set of literals, and where one can start, in tables
- * that stay in the L1 cache: a literal of one byte, of two bytes, and the
- * first three bytes (hashed to 16 bits) of the longer ones. A key position
- * none of them allows is skipped without a probe of 'prefixes'. */
+/* Where a literal of a set can start, in tables that stay in the L1 cache:
+ * a literal of one byte, of two bytes, and the first three bytes (hashed to
+ * 16 bits) of the longer ones. A key position none of them allows is
+ * skipped before the walk through the trie. */
 struct pf_starts {
-    struct prefix_set prefixes;
     uint8_t start1[256];
     uint64_t start2[1024];
     uint64_t start3[1024];
@@ -981,6 +906,12 @@ struct prefilter {
      * need no word start, for a position inside a word (most literals
      * follow a \b: the middle of words is then skipped quickly). */
     struct pf_starts all, mid;
+    /* The same literals as tries: a state where literals end has their
+     * indexes in 'lit' (PF_NONE: none), a literal that needs a word start
+     * second, in tall; only those that need none are in tmid. */
+    struct lit_trie tall, tmid;
+    uint32_t (*all_out)[2];
+    uint32_t *mid_out;
     size_t max_len; /* of the longest literal */
     size_t n_patterns;
     /* 'state' holds the patterns, then the distinct parts pcre2 runs
@@ -1044,6 +975,16 @@ static int pf_may_start(const struct pf_starts *ps, const unsigned char *k, size
     return left >= 3 && bit_get(ps->start3, pf_three(k));
 }
 
+/* The hash of literal 's' ('n' bytes), for its bucket. */
+static uint32_t lit_hash(const char *s, size_t n)
+{
+    uint32_t h = LIT_SEED;
+
+    for (size_t i = 0; i < n; i++)
+        h = lit_step(h, (unsigned char)s[i]);
+    return h;
+}
+
 /* Adds literal 's' ('n' > 0 bytes) to 'ps'; returns its hash. */
 static uint32_t pf_starts_add(struct pf_starts *ps, const char *s, size_t n)
 {
@@ -1055,7 +996,7 @@ static uint32_t pf_starts_add(struct pf_starts *ps, const char *s, size_t n)
         bit_set(ps->start2, (uint32_t)u[0] << 8 | u[1]);
     else
         bit_set(ps->start3, pf_three(u));
-    return prefix_set_add_all(&ps->prefixes, s, n);
+    return lit_hash(s, n);
 }
 
 static uint32_t pf_bucket(const struct prefilter *pf, uint32_t h)
@@ -1076,8 +1017,10 @@ static void prefilter_free(struct prefilter *pf)
     alloc_free(pf->lit);
     alloc_free(pf->post);
     alloc_free(pf->always);
-    prefix_set_free(&pf->all.prefixes);
-    prefix_set_free(&pf->mid.prefixes);
+    lit_trie_free(&pf->tall);
+    lit_trie_free(&pf->tmid);
+    alloc_free(pf->all_out);
+    alloc_free(pf->mid_out);
     alloc_free(pf->lit_stamp);
     alloc_free(pf->state);
     alloc_free(pf->cand);
@@ -1132,6 +1075,44 @@ static size_t pf_add_req(struct prefilter *pf, struct pf_tmp *all, size_t n_all,
         all[n_all++].bit = (uint8_t)(1u << req->set[j]);
     }
     return n_all;
+}
+
+#define PF_NONE UINT32_MAX
+
+/* The tries of the 'n' distinct literals 'lits' (sorted by text, then
+ * word_start; 'at' set). 0 or -1 out of memory. */
+static int pf_build_tries(struct prefilter *pf, const struct pf_lit *lits, size_t n)
+{
+    const char **all_s = alloc_calloc(n ? n : 1, sizeof(*all_s));
+    const char **mid_s = alloc_calloc(n ? n : 1, sizeof(*mid_s));
+    size_t i, na = 0, nm = 0;
+    int rc = -1;
+
+    pf->all_out = alloc_calloc(n ? n : 1, sizeof(*pf->all_out));
+    pf->mid_out = alloc_calloc(n ? n : 1, sizeof(*pf->mid_out));
+    if (!all_s || !mid_s || !pf->all_out || !pf->mid_out)
+        goto out;
+    for (i = 0; i < n; i++) {
+        if (lits[i].len == 0)
+            continue;
+        if (na == 0 || strcmp(all_s[na - 1], lits[i].lit) != 0) {
+            all_s[na] = lits[i].lit;
+            pf->all_out[na][0] = pf->all_out[na][1] = PF_NONE;
+            na++;
+        }
+        pf->all_out[na - 1][lits[i].word_start != 0] = lits[i].at;
+        if (!lits[i].word_start) {
+            mid_s[nm] = lits[i].lit;
+            pf->mid_out[nm++] = lits[i].at;
+        }
+    }
+    if (lit_trie_build(&pf->tall, (const char *const *)all_s, na) == 0 &&
+        lit_trie_build(&pf->tmid, (const char *const *)mid_s, nm) == 0)
+        rc = 0;
+out:
+    alloc_free(all_s);
+    alloc_free(mid_s);
+    return rc;
 }
 
 /* Adds the starts 'st' of slot 'at' (see struct pf_at) to 'all'. */
@@ -1255,17 +1236,7 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
         pf->nb *= 2;
     pf->start = alloc_calloc(pf->nb + 1, sizeof(*pf->start));
     fill = alloc_calloc(pf->nb, sizeof(*fill));
-    /* The set holds each distinct prefix once: count those, not bytes
-     * (sorted literals share their prefixes with their predecessor). */
-    for (i = k = 0; i < n_lit; i++) {
-        size_t common = 0;
-        if (i > 0)
-            while (common < lits[i].len && lits[i - 1].lit[common] == lits[i].lit[common])
-                common++;
-        k += lits[i].len - common;
-    }
-    if (!pf->start || !fill || prefix_set_init(&pf->all.prefixes, k) < 0 ||
-        prefix_set_init(&pf->mid.prefixes, k) < 0)
+    if (!pf->start || !fill)
         goto fail;
     for (i = 0; i < n_lit; i++) {
         if (lits[i].len == 0)
@@ -1283,8 +1254,11 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
         if (lits[i].len == 0)
             continue;
         b = pf_bucket(pf, lits[i].hash);
+        lits[i].at = pf->start[b] + fill[b];
         pf->lit[pf->start[b] + fill[b]++] = lits[i];
     }
+    if (pf_build_tries(pf, lits, n_lit) < 0)
+        goto fail;
     /* Each slot's start literals, by their place in 'lit' (found again by
      * their text: 'all' still holds them, sorted, and the slot each serves). */
     for (i = 0; i < pf->n_slots; i++)
@@ -1341,6 +1315,37 @@ static void pf_note_start(struct prefilter *pf, uint32_t j, int seen, uint32_t p
     pf->lit_tail[j] = e;
 }
 
+/* Literal 'j' of 'lit' begins at key position 'pos': its postings, once
+ * per key, and the position if it begins matches. Returns the new count of
+ * pf->matched ('n' before). */
+static size_t pf_hit(struct prefilter *pf, uint32_t j, uint32_t pos, size_t n)
+{
+    const struct pf_lit *e = &pf->lit[j];
+    int seen = pf->lit_stamp[j] == pf->gen;
+
+    if (e->n_start)
+        pf_note_start(pf, j, seen, pos);
+    if (seen)
+        return n; /* a second occurrence adds nothing else */
+    pf->lit_stamp[j] = pf->gen;
+    for (uint32_t q = e->post; q < e->post + e->n_post; q++) {
+        const struct pf_post *pp = &pf->post[q];
+        struct pf_state *st = &pf->state[pp->pattern];
+        if (st->stamp != pf->gen) {
+            st->stamp = pf->gen;
+            st->mask = 0;
+        } else if (st->mask & pp->bit) {
+            continue;
+        }
+        st->mask |= pp->bit;
+        /* A candidate once every requirement set has a literal (a part
+         * is only marked present). */
+        if (st->mask == st->full && pp->pattern < pf->n_patterns)
+            pf->matched[n++] = pp->pattern;
+    }
+    return n;
+}
+
 /* Fills pf->cand with the patterns that may match 'key', ascending (that is,
  * by priority); returns their number. */
 static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
@@ -1357,53 +1362,27 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
     pf->at_used = 0;
     pf->at_overflow = 0;
     for (i = 0; i < len; i++) {
-        uint32_t h = LIT_SEED;
-        size_t max = len - i < pf->max_len ? len - i : pf->max_len;
         /* inside a word, only the literals that need no word start */
         int mid = i > 0 && lit_word_byte((char)k[i - 1]);
-        const struct pf_starts *ps = mid ? &pf->mid : &pf->all;
-        if (!pf_may_start(ps, k + i, len - i))
+        const struct lit_trie *tr = mid ? &pf->tmid : &pf->tall;
+        int32_t st = LIT_TRIE_ROOT;
+        if (!pf_may_start(mid ? &pf->mid : &pf->all, k + i, len - i))
             continue;
-        for (c = 1; c <= max; c++) {
-            uint32_t b, j, q;
-            int got;
-            h = lit_step(h, k[i + c - 1]);
-            got = prefix_set_get(&ps->prefixes, h);
-            if (got == 0)
-                break; /* no literal starts with key[i..i+c) */
-            if (got == 1)
-                continue; /* none is exactly key[i..i+c) */
-            b = pf_bucket(pf, h);
-            for (j = pf->start[b]; j < pf->start[b + 1]; j++) {
-                const struct pf_lit *e = &pf->lit[j];
-                int seen;
-                if (e->hash != h || e->len != c || (mid && e->word_start))
-                    continue;
-                /* Its postings once per key: a second occurrence adds
-                 * nothing but a position where matches may begin. */
-                seen = pf->lit_stamp[j] == pf->gen;
-                if ((seen && !e->n_start) || memcmp(k + i, e->lit, c) != 0)
-                    continue;
-                if (e->n_start)
-                    pf_note_start(pf, j, seen, (uint32_t)i);
-                if (seen)
-                    continue;
-                pf->lit_stamp[j] = pf->gen;
-                for (q = e->post; q < e->post + e->n_post; q++) {
-                    const struct pf_post *pp = &pf->post[q];
-                    struct pf_state *st = &pf->state[pp->pattern];
-                    if (st->stamp != pf->gen) {
-                        st->stamp = pf->gen;
-                        st->mask = 0;
-                    } else if (st->mask & pp->bit) {
-                        continue;
-                    }
-                    st->mask |= pp->bit;
-                    /* A candidate once every requirement set has a literal
-                     * (a part is only marked present). */
-                    if (st->mask == st->full && pp->pattern < pf->n_patterns)
-                        pf->matched[n++] = pp->pattern;
-                }
+        for (c = i; c < len; c++) {
+            uint32_t v;
+            st = lit_trie_next(tr, st, k[c]);
+            if (st < 0)
+                break; /* no literal starts with key[i..c] */
+            v = tr->val[st];
+            if (v == 0)
+                continue; /* none is exactly that */
+            if (mid) {
+                n = pf_hit(pf, pf->mid_out[v - 1], (uint32_t)i, n);
+            } else {
+                if (pf->all_out[v - 1][0] != PF_NONE)
+                    n = pf_hit(pf, pf->all_out[v - 1][0], (uint32_t)i, n);
+                if (pf->all_out[v - 1][1] != PF_NONE)
+                    n = pf_hit(pf, pf->all_out[v - 1][1], (uint32_t)i, n);
             }
         }
     }
@@ -1773,7 +1752,6 @@ oom:
 /* The literals of every struct word_alts of the set, by hash of the whole
  * literal; each with the parts it belongs to and its rank there. */
 struct wx_entry {
-    uint32_t hash;
     uint8_t len, end;
     const char *lit; /* borrowed from the pattern */
     uint32_t post, n_post;
@@ -1791,44 +1769,31 @@ struct wx_state {
 };
 
 struct word_index {
-    uint32_t nb; /* buckets, a power of two */
-    uint32_t *start;
-    struct wx_entry *ent;
+    struct wx_entry *ent; /* sorted by literal, then end */
+    size_t n_ent;
     struct wx_post *post;
     size_t n_parts;
-    unsigned max_len;
-    uint8_t at_end[WA_MAX_LEN + 1]; /* lengths of WORD_END_BOUNDARY literals */
-    uint8_t inside[WA_MAX_LEN + 1]; /* lengths of the other literals */
-    struct prefix_set prefixes;     /* of every literal (wx_step() is lit_step()) */
-    /* one bit per hash (low bits): most probes of a key's words find
-     * nothing, and this 8 KiB filter answers them without touching the
-     * table, which does not stay in cache */
-    uint64_t bloom[1024];
+    /* the distinct literals: a state where one ends has the indexes in
+     * 'ent' of its entries, one per enum word_end (WX_NONE: none) */
+    struct lit_trie trie;
+    uint32_t (*out)[3];
     /* scratch: the leftmost match of each part on the current key */
     uint32_t gen;
     struct wx_state *state; /* per part */
     uint32_t *ent_stamp;    /* == gen: ent[j] already recorded for this key */
 };
 
-static uint32_t wx_step(uint32_t h, unsigned char c)
-{
-    return lit_step(h, c);
-}
-
-static uint32_t wx_bucket(const struct word_index *wx, uint32_t h)
-{
-    return (h ^ (h >> 15)) & (wx->nb - 1);
-}
+#define WX_NONE UINT32_MAX
 
 static void word_index_free(struct word_index *wx)
 {
     if (!wx)
         return;
-    alloc_free(wx->start);
     alloc_free(wx->ent);
     alloc_free(wx->post);
     alloc_free(wx->state);
-    prefix_set_free(&wx->prefixes);
+    lit_trie_free(&wx->trie);
+    alloc_free(wx->out);
     alloc_free(wx->ent_stamp);
     alloc_free(wx);
 }
@@ -1876,7 +1841,6 @@ static struct word_index *word_index_build(struct intent_set *set)
     struct word_index *wx = alloc_calloc(1, sizeof(*wx));
     struct wx_tmp *all = NULL;
     size_t i, k, n_all = 0, n_ent = 0, n_parts = 0, np;
-    uint32_t b, *fill = NULL;
 
     if (!wx)
         return NULL;
@@ -1902,63 +1866,51 @@ static struct word_index *word_index_build(struct intent_set *set)
     wx->post = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->post));
     wx->ent_stamp = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->ent_stamp));
     wx->state = alloc_calloc(np, sizeof(*wx->state));
-    for (i = k = 0; i < n_all; i++)
-        k += strlen(all[i].lit);
-    if (!wx->ent || !wx->post || !wx->ent_stamp || !wx->state ||
-        prefix_set_init(&wx->prefixes, k) < 0)
+    if (!wx->ent || !wx->post || !wx->ent_stamp || !wx->state)
         goto fail;
     /* Distinct (literal, end) pairs, each with its postings. */
     for (i = 0; i < n_all; i++) {
         if (n_ent == 0 || strcmp(wx->ent[n_ent - 1].lit, all[i].lit) != 0 ||
             wx->ent[n_ent - 1].end != all[i].end) {
             struct wx_entry *e = &wx->ent[n_ent++];
-            size_t len = strlen(all[i].lit);
-            e->hash = prefix_set_add_all(&wx->prefixes, all[i].lit, len);
-            e->len = (uint8_t)len;
+            e->len = (uint8_t)strlen(all[i].lit);
             e->end = all[i].end;
             e->lit = all[i].lit;
             e->post = (uint32_t)i;
-            if (len > wx->max_len)
-                wx->max_len = (unsigned)len;
-            if (all[i].end == WORD_END_BOUNDARY)
-                wx->at_end[len] = 1;
-            else
-                wx->inside[len] = 1;
         }
-        wx->bloom[(wx->ent[n_ent - 1].hash >> 6) & 1023] |=
-            1ull << (wx->ent[n_ent - 1].hash & 63);
         wx->ent[n_ent - 1].n_post++;
         wx->post[i].part = all[i].part;
         wx->post[i].order = all[i].order;
     }
-    /* Bucket the entries (sorted by bucket, so a probe scans a short run). */
-    wx->nb = 256;
-    while (wx->nb < n_ent * 2)
-        wx->nb *= 2;
-    wx->start = alloc_calloc(wx->nb + 1, sizeof(*wx->start));
-    fill = alloc_calloc(wx->nb, sizeof(*fill));
-    if (!wx->start || !fill)
-        goto fail;
+    wx->n_ent = n_ent;
+    /* The trie of the distinct literals (entries are sorted by literal). */
     {
-        struct wx_entry *sorted = alloc_calloc(n_ent ? n_ent : 1, sizeof(*sorted));
-        if (!sorted)
+        const char **texts = alloc_calloc(n_ent ? n_ent : 1, sizeof(*texts));
+        size_t nt = 0;
+        int rc;
+        wx->out = alloc_calloc(n_ent ? n_ent : 1, sizeof(*wx->out));
+        if (!texts || !wx->out) {
+            alloc_free(texts);
             goto fail;
-        for (i = 0; i < n_ent; i++)
-            wx->start[wx_bucket(wx, wx->ent[i].hash) + 1]++;
-        for (b = 0; b < wx->nb; b++)
-            wx->start[b + 1] += wx->start[b];
-        for (i = 0; i < n_ent; i++) {
-            b = wx_bucket(wx, wx->ent[i].hash);
-            sorted[wx->start[b] + fill[b]++] = wx->ent[i];
         }
-        alloc_free(wx->ent);
-        wx->ent = sorted;
+        for (i = 0; i < n_ent; i++) {
+            if (wx->ent[i].len == 0)
+                continue;
+            if (nt == 0 || strcmp(texts[nt - 1], wx->ent[i].lit) != 0) {
+                texts[nt] = wx->ent[i].lit;
+                wx->out[nt][0] = wx->out[nt][1] = wx->out[nt][2] = WX_NONE;
+                nt++;
+            }
+            wx->out[nt - 1][wx->ent[i].end] = (uint32_t)i;
+        }
+        rc = lit_trie_build(&wx->trie, (const char *const *)texts, nt);
+        alloc_free(texts);
+        if (rc < 0)
+            goto fail;
     }
-    alloc_free(fill);
     alloc_free(all);
     return wx;
 fail:
-    alloc_free(fill);
     alloc_free(all);
     word_index_free(wx);
     return NULL;
@@ -1995,41 +1947,36 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
     if (++wx->gen == 0) {
         for (size_t p = 0; p < wx->n_parts; p++)
             wx->state[p].stamp = 0;
-        memset(wx->ent_stamp, 0, sizeof(*wx->ent_stamp) * wx->start[wx->nb]);
+        memset(wx->ent_stamp, 0, sizeof(*wx->ent_stamp) * wx->n_ent);
         wx->gen = 1;
     }
     for (i = 0; i < len; i++) {
-        uint32_t h = LIT_SEED;
-        size_t max;
+        int32_t st = LIT_TRIE_ROOT;
         if (!wa_alnum(k[i]) || (i > 0 && wa_alnum(k[i - 1])))
             continue; /* not a word start */
-        max = len - i < wx->max_len ? len - i : wx->max_len;
-        for (L = 1; L <= max; L++) {
+        for (L = 1; i + L <= len; L++) {
             int at_end = i + L == len || !wa_alnum(k[i + L]);
-            uint32_t b, j;
-            h = wx_step(h, k[i + L - 1]);
-            if (!prefix_set_get(&wx->prefixes, h))
+            uint32_t v;
+            st = lit_trie_next(&wx->trie, st, k[i + L - 1]);
+            if (st < 0)
                 break; /* no literal starts with key[i..i+L) */
-            if (!wa_alnum(k[i + L - 1]) || !((at_end && wx->at_end[L]) || wx->inside[L]))
+            v = wx->trie.val[st];
+            if (v == 0 || !wa_alnum(k[i + L - 1]))
                 continue;
-            if (!(wx->bloom[(h >> 6) & 1023] & (1ull << (h & 63))))
-                continue;
-            b = wx_bucket(wx, h);
-            for (j = wx->start[b]; j < wx->start[b + 1]; j++) {
-                const struct wx_entry *e = &wx->ent[j];
+            for (int end = 0; end < 3; end++) {
+                uint32_t j = wx->out[v - 1][end];
                 size_t span = L;
-                if (e->hash != h || e->len != L || wx->ent_stamp[j] == wx->gen ||
-                    memcmp(e->lit, k + i, L) != 0)
+                if (j == WX_NONE || wx->ent_stamp[j] == wx->gen)
                     continue;
-                if (e->end == WORD_END_BOUNDARY && !at_end)
+                if (end == WORD_END_BOUNDARY && !at_end)
                     continue;
-                if (e->end == WORD_END_REST_OF_WORD)
+                if (end == WORD_END_REST_OF_WORD)
                     while (i + span < len && wa_alnum(k[i + span]))
                         span++;
                 /* its parts now hold a match at or before i: a later
                  * occurrence of the literal changes none of them */
                 wx->ent_stamp[j] = wx->gen;
-                wx_hit(wx, e, i, span);
+                wx_hit(wx, &wx->ent[j], i, span);
             }
         }
     }
