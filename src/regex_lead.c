@@ -190,8 +190,8 @@ static void read_class(struct reader *r, struct lset *atom)
             char to = r->s[k + 2];
             if ((unsigned char)to >= 0x80 || to < c || (size_t)(to - c) + n >= CLASS_MAX)
                 goto wide;
-            for (; c <= to; c++)
-                chars[n++] = c;
+            for (int x = c; x <= to; x++) /* int: 'to' may be 0x7f */
+                chars[n++] = (char)x;
             k += 3;
             continue;
         }

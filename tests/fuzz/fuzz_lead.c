@@ -51,8 +51,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (slen > 256)
         slen = 256;
-    if (!regex_lead((const char *)data, plen, &lead))
-        return 0;
+    {
+        /* the engine's patterns are NUL-terminated strings */
+        char *src = malloc(plen + 1);
+        int found;
+        if (!src)
+            abort();
+        memcpy(src, data, plen);
+        src[plen] = '\0';
+        found = regex_lead(src, plen, &lead);
+        free(src);
+        if (!found)
+            return 0;
+    }
     code = pcre2_compile(data, plen, PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C | PCRE2_ANCHORED,
                          &err, &erroff, NULL);
     if (!code)

@@ -41,6 +41,8 @@ static void test_literals_and_alternations(void **state)
           "^outside my  ^outside the  ^downstairs");
     check("(?<!je )\\b(?:travail\\w*|emplois?|job)\\b", "^travail ^emploi ^job");
     check("[rz]ouge", "rouge zouge");
+    check("[x-z]a", "xa ya za");
+    check("[z-\x7f]", "z { | } ~ \x7f"); /* a range up to the last ASCII byte */
     check("qu?est ce", "quest ce qest ce");
     /* \K and lookarounds read nothing */
     check("\\K(?:\\b(?:c'?est quoi))(?=.*x)", "^c'est quoi ^cest quoi");
