@@ -832,24 +832,15 @@ done:
 /* ------------------------------------------------------------------ */
 
 /* Literals are found by walking the key through a trie of them
- * (lit_trie.h); a literal's hash (FNV-1a, lit_step() from LIT_SEED) only
- * places it in the buckets the build looks it up in. */
-#define LIT_SEED 2166136261u
-
-static uint32_t lit_step(uint32_t h, unsigned char c)
-{
-    return (h ^ c) * 16777619u;
-}
+ * (lit_trie.h). */
 
 /* A distinct literal and the (pattern, requirement set) pairs it serves. */
 struct pf_lit {
     const char *lit; /* borrowed from a pattern */
     uint32_t len;
     uint32_t word_start;   /* pattern_lits.word_start */
-    uint32_t hash;         /* of the whole literal, lit_step() from LIT_SEED */
     uint32_t post, n_post; /* range of pf->post */
     uint32_t n_start;      /* patterns and parts whose matches it begins */
-    uint32_t at;           /* while building: its index in pf->lit */
 };
 
 struct pf_post {
@@ -896,9 +887,8 @@ struct pf_starts {
 };
 
 struct prefilter {
-    uint32_t nb;     /* buckets (by the hash of the whole literal), a power of two */
-    uint32_t *start; /* nb + 1 offsets into 'lit' */
-    struct pf_lit *lit;
+    struct pf_lit *lit; /* the distinct literals, sorted by text, then word_start */
+    size_t n_lit;
     struct pf_post *post;
     uint32_t *always; /* patterns without literals, ascending */
     size_t n_always;
@@ -912,7 +902,6 @@ struct prefilter {
     struct lit_trie tall, tmid;
     uint32_t (*all_out)[2];
     uint32_t *mid_out;
-    size_t max_len; /* of the longest literal */
     size_t n_patterns;
     /* 'state' holds the patterns, then the distinct parts pcre2 runs
      * (pattern_part.memo): a part whose literals the key lacks cannot
@@ -975,18 +964,8 @@ static int pf_may_start(const struct pf_starts *ps, const unsigned char *k, size
     return left >= 3 && bit_get(ps->start3, pf_three(k));
 }
 
-/* The hash of literal 's' ('n' bytes), for its bucket. */
-static uint32_t lit_hash(const char *s, size_t n)
-{
-    uint32_t h = LIT_SEED;
-
-    for (size_t i = 0; i < n; i++)
-        h = lit_step(h, (unsigned char)s[i]);
-    return h;
-}
-
-/* Adds literal 's' ('n' > 0 bytes) to 'ps'; returns its hash. */
-static uint32_t pf_starts_add(struct pf_starts *ps, const char *s, size_t n)
+/* Adds literal 's' ('n' > 0 bytes) to 'ps'. */
+static void pf_starts_add(struct pf_starts *ps, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
 
@@ -996,12 +975,6 @@ static uint32_t pf_starts_add(struct pf_starts *ps, const char *s, size_t n)
         bit_set(ps->start2, (uint32_t)u[0] << 8 | u[1]);
     else
         bit_set(ps->start3, pf_three(u));
-    return lit_hash(s, n);
-}
-
-static uint32_t pf_bucket(const struct prefilter *pf, uint32_t h)
-{
-    return (h ^ (h >> 15)) & (pf->nb - 1);
 }
 
 static void prefilter_free(struct prefilter *pf)
@@ -1013,7 +986,6 @@ static void prefilter_free(struct prefilter *pf)
     alloc_free(pf->lit_head);
     alloc_free(pf->lit_tail);
     alloc_free(pf->at_pool);
-    alloc_free(pf->start);
     alloc_free(pf->lit);
     alloc_free(pf->post);
     alloc_free(pf->always);
@@ -1045,6 +1017,7 @@ struct pf_tmp {
     uint32_t pattern;
     uint8_t bit; /* 0: a start of 'pattern' (a pattern or n_patterns + memo) */
     uint8_t word_start;
+    uint32_t lit_index; /* once sorted: its distinct literal in pf->lit */
 };
 
 static int pf_tmp_cmp(const void *a, const void *b)
@@ -1080,7 +1053,7 @@ static size_t pf_add_req(struct prefilter *pf, struct pf_tmp *all, size_t n_all,
 #define PF_NONE UINT32_MAX
 
 /* The tries of the 'n' distinct literals 'lits' (sorted by text, then
- * word_start; 'at' set). 0 or -1 out of memory. */
+ * word_start). 0 or -1 out of memory. */
 static int pf_build_tries(struct prefilter *pf, const struct pf_lit *lits, size_t n)
 {
     const char **all_s = alloc_calloc(n ? n : 1, sizeof(*all_s));
@@ -1100,10 +1073,10 @@ static int pf_build_tries(struct prefilter *pf, const struct pf_lit *lits, size_
             pf->all_out[na][0] = pf->all_out[na][1] = PF_NONE;
             na++;
         }
-        pf->all_out[na - 1][lits[i].word_start != 0] = lits[i].at;
+        pf->all_out[na - 1][lits[i].word_start != 0] = (uint32_t)i;
         if (!lits[i].word_start) {
             mid_s[nm] = lits[i].lit;
-            pf->mid_out[nm++] = lits[i].at;
+            pf->mid_out[nm++] = (uint32_t)i;
         }
     }
     if (lit_trie_build(&pf->tall, (const char *const *)all_s, na) == 0 &&
@@ -1115,7 +1088,8 @@ out:
     return rc;
 }
 
-/* Adds the starts 'st' of slot 'at' (see struct pf_at) to 'all'. */
+/* Adds the starts 'st' of slot 'at' (a pattern, n_patterns + a part's
+ * memo, or an exclude's state) to 'all'. */
 static size_t pf_add_starts(struct pf_tmp *all, size_t n_all,
                             const struct pattern_starts *st, uint32_t at)
 {
@@ -1135,8 +1109,8 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     struct prefilter *pf = alloc_calloc(1, sizeof(*pf));
     size_t i, k, n_all = 0, n_lit = 0, n = set->n_patterns ? set->n_patterns : 1;
     struct pf_tmp *all = NULL;
-    struct pf_lit *lits = NULL;
-    uint32_t b, *fill = NULL;
+    struct pf_lit *lits;
+    uint32_t *fill = NULL;
 
     if (!pf)
         return NULL;
@@ -1153,9 +1127,8 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
             n_all += set->intents[i].exclude_req[k].n +
                      set->intents[i].exclude_starts[k].lits.n;
     all = alloc_calloc(n_all ? n_all : 1, sizeof(*all));
-    lits = alloc_calloc(n_all ? n_all : 1, sizeof(*lits));
     pf->post = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->post));
-    pf->lit = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit));
+    pf->lit = lits = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit));
     pf->lit_stamp = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_stamp));
     pf->always = alloc_calloc(n, sizeof(*pf->always));
     pf->state = alloc_calloc(pf->n_states, sizeof(*pf->state));
@@ -1173,10 +1146,10 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     pf->lit_tail = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_tail));
     pf->at_cap = 8192;
     pf->at_pool = alloc_calloc(pf->at_cap, sizeof(*pf->at_pool));
-    if (!all || !lits || !pf->post || !pf->lit || !pf->lit_stamp || !pf->always ||
-        !pf->state || !pf->cand || !pf->matched || !pf->bits || !pf->lead ||
-        !pf->memo_stamp || !pf->memo_rc || !pf->memo_span || !pf->slot_lit ||
-        !pf->slot_lits || !pf->lit_head || !pf->lit_tail || !pf->at_pool)
+    if (!all || !pf->post || !pf->lit || !pf->lit_stamp || !pf->always || !pf->state ||
+        !pf->cand || !pf->matched || !pf->bits || !pf->lead || !pf->memo_stamp ||
+        !pf->memo_rc || !pf->memo_span || !pf->slot_lit || !pf->slot_lits ||
+        !pf->lit_head || !pf->lit_tail || !pf->at_pool)
         goto fail;
     n_all = 0;
     for (i = 0; i < set->n_patterns; i++) {
@@ -1222,6 +1195,7 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
             lits[n_lit].post = (uint32_t)k;
             n_lit++;
         }
+        all[i].lit_index = (uint32_t)(n_lit - 1);
         if (all[i].bit == 0) {
             lits[n_lit - 1].n_start++;
             pf->slot_lit[all[i].pattern + 1]++;
@@ -1231,65 +1205,31 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
         pf->post[k].pattern = all[i].pattern;
         pf->post[k++].bit = all[i].bit;
     }
-    pf->nb = 1024;
-    while (pf->nb < n_lit * 2)
-        pf->nb *= 2;
-    pf->start = alloc_calloc(pf->nb + 1, sizeof(*pf->start));
-    fill = alloc_calloc(pf->nb, sizeof(*fill));
-    if (!pf->start || !fill)
-        goto fail;
+    pf->n_lit = n_lit;
     for (i = 0; i < n_lit; i++) {
         if (lits[i].len == 0)
             continue; /* matches nowhere, as it always did */
-        lits[i].hash = pf_starts_add(&pf->all, lits[i].lit, lits[i].len);
+        pf_starts_add(&pf->all, lits[i].lit, lits[i].len);
         if (!lits[i].word_start)
             pf_starts_add(&pf->mid, lits[i].lit, lits[i].len);
-        if (lits[i].len > pf->max_len)
-            pf->max_len = lits[i].len;
-        pf->start[pf_bucket(pf, lits[i].hash) + 1]++;
-    }
-    for (b = 0; b < pf->nb; b++)
-        pf->start[b + 1] += pf->start[b];
-    for (i = 0; i < n_lit; i++) {
-        if (lits[i].len == 0)
-            continue;
-        b = pf_bucket(pf, lits[i].hash);
-        lits[i].at = pf->start[b] + fill[b];
-        pf->lit[pf->start[b] + fill[b]++] = lits[i];
     }
     if (pf_build_tries(pf, lits, n_lit) < 0)
         goto fail;
-    /* Each slot's start literals, by their place in 'lit' (found again by
-     * their text: 'all' still holds them, sorted, and the slot each serves). */
+    /* Each slot's start literals (struct prefilter). */
     for (i = 0; i < pf->n_slots; i++)
         pf->slot_lit[i + 1] += pf->slot_lit[i];
-    alloc_free(fill);
     fill = alloc_calloc(pf->n_slots, sizeof(*fill));
     if (!fill)
         goto fail;
-    for (i = 0; i < n_all; i++) {
-        uint32_t h, j;
-        size_t len;
-        if (all[i].bit != 0 || !(len = strlen(all[i].lit)))
-            continue;
-        h = LIT_SEED;
-        for (j = 0; j < len; j++)
-            h = lit_step(h, (unsigned char)all[i].lit[j]);
-        b = pf_bucket(pf, h);
-        for (j = pf->start[b]; j < pf->start[b + 1]; j++)
-            if (pf->lit[j].len == len && pf->lit[j].word_start == all[i].word_start &&
-                memcmp(pf->lit[j].lit, all[i].lit, len) == 0)
-                break;
-        if (j < pf->start[b + 1])
-            pf->slot_lits[pf->slot_lit[all[i].pattern] + fill[all[i].pattern]++] = j;
-    }
+    for (i = 0; i < n_all; i++)
+        if (all[i].bit == 0 && lits[all[i].lit_index].len > 0)
+            pf->slot_lits[pf->slot_lit[all[i].pattern] + fill[all[i].pattern]++] =
+                all[i].lit_index;
     alloc_free(fill);
-    alloc_free(lits);
     alloc_free(all);
     return pf;
 fail:
     alloc_free(fill);
-    alloc_free(lits);
     alloc_free(all);
     prefilter_free(pf);
     return NULL;
@@ -1356,7 +1296,7 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
     if (++pf->gen == 0) {
         for (i = 0; i < pf->n_states; i++)
             pf->state[i].stamp = 0;
-        memset(pf->lit_stamp, 0, sizeof(*pf->lit_stamp) * pf->start[pf->nb]);
+        memset(pf->lit_stamp, 0, sizeof(*pf->lit_stamp) * pf->n_lit);
         pf->gen = 1;
     }
     pf->at_used = 0;
@@ -1412,7 +1352,7 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
  * key. Such a part is a finite list of literals that must start at a word
  * start; on a key made only of [a-z0-9' ] (pcre2's \w there is [a-z0-9]),
  * whether and where it matches can be read from one walk over the key's
- * words with a hash table holding the literals of every part at once. The
+ * words through a trie holding the literals of every part at once. The
  * literals keep pcre2's order of trying (greedy optionals first, alternatives
  * left to right), so the leftmost match and its length are pcre2's too. */
 
@@ -1749,8 +1689,8 @@ oom:
     return VIGIE_ENOMEM;
 }
 
-/* The literals of every struct word_alts of the set, by hash of the whole
- * literal; each with the parts it belongs to and its rank there. */
+/* The literals of every struct word_alts of the set, each with the parts it
+ * belongs to and its rank there. */
 struct wx_entry {
     uint8_t len, end;
     const char *lit; /* borrowed from the pattern */
