@@ -442,6 +442,8 @@ static void starts_free(struct pattern_starts *st)
     match_literals_free(&st->lits);
 }
 
+static void pattern_free(struct pattern *p);
+
 static void intent_cleanup(struct intent *it)
 {
     size_t i;
@@ -470,7 +472,10 @@ static void intent_cleanup(struct intent *it)
             match_literals_free(&it->exclude_req[i]);
         if (it->exclude_starts)
             starts_free(&it->exclude_starts[i]);
+        if (it->exclude_split)
+            pattern_free(&it->exclude_split[i]);
     }
+    alloc_free(it->exclude_split);
     alloc_free(it->exclude_code);
     alloc_free(it->exclude_fast);
     alloc_free(it->exclude_req);
@@ -489,6 +494,10 @@ static void parts_free(struct pattern *p, unsigned n)
         match_word_alts_free(&p->parts[j].words);
         match_literals_free(&p->parts[j].req);
         starts_free(&p->parts[j].starts);
+        if (p->parts[j].sub) {
+            pattern_free(p->parts[j].sub);
+            alloc_free(p->parts[j].sub);
+        }
     }
     alloc_free(p->parts);
     p->parts = NULL;
@@ -1677,6 +1686,9 @@ static int part_literals(struct pattern_part *pt, const char *src, size_t len)
     return rc < 0 ? -1 : 0;
 }
 
+static int compile_sub(struct loader *ld, struct part_table *seen,
+                       struct pattern_part *pt, const char *src, size_t len);
+
 static int compile_parts(struct loader *ld, struct part_table *seen, struct pattern *p,
                          const char *folded)
 {
@@ -1746,12 +1758,49 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
     }
     /* Only now that the whole pattern stands can its parts serve others. */
     set->n_memo += n;
-    for (k = 0; k < n; k++)
-        if (!p->parts[k].same &&
-            part_remember(seen, folded + part[k][0], part[k][1] - part[k][0], anch[k],
+    for (k = 0; k < n; k++) {
+        if (p->parts[k].same)
+            continue;
+        if (neg[k] && anch[k] &&
+            compile_sub(ld, seen, &p->parts[k], folded + part[k][0],
+                        part[k][1] - part[k][0]) < 0)
+            return -1;
+        if (part_remember(seen, folded + part[k][0], part[k][1] - part[k][0], anch[k],
                           &p->parts[k]) < 0)
             return -1;
+    }
     return 0;
+}
+
+/* Gives the negative part 'pt', whose body 'src' ('len' bytes) is a run of
+ * lookaheads (?=.*A)(?!.*B)..., the parts of ^(?=.*A)(?!.*B)... (struct
+ * pattern_part.sub); any other body keeps its code alone. 0, or -1 out of
+ * memory. */
+static int compile_sub(struct loader *ld, struct part_table *seen,
+                       struct pattern_part *pt, const char *src, size_t len)
+{
+    size_t part[MAX_PARTS][2], tail;
+    int neg[MAX_PARTS], anch[MAX_PARTS], plain;
+    char *body = alloc_malloc(len + 2);
+    int rc = 0;
+
+    if (!body)
+        return -1;
+    body[0] = '^';
+    memcpy(body + 1, src, len);
+    body[len + 1] = '\0';
+    if (split_lookaheads(body, part, neg, anch, MAX_PARTS, &plain, &tail) > 0 && !tail) {
+        pt->sub = alloc_calloc(1, sizeof(*pt->sub));
+        if (!pt->sub || compile_parts(ld, seen, pt->sub, body) < 0)
+            rc = -1;
+        else if (pt->sub->n_parts == 0) {
+            pattern_free(pt->sub); /* a part that cannot stand alone */
+            alloc_free(pt->sub);
+            pt->sub = NULL;
+        }
+    }
+    alloc_free(body);
+    return rc;
 }
 
 /* Splits ^L(?:B1|B2|...|Bm), where L is a run of lookaheads and the group
@@ -1966,10 +2015,9 @@ static pcre2_code *compile_text(struct loader *ld, const struct intent_text *t,
     return code;
 }
 
-static int compile_patterns(struct loader *ld)
+static int compile_patterns(struct loader *ld, struct part_table *seen)
 {
     struct intent_set *set = ld->set;
-    struct part_table seen = {NULL, 0, 0};
     size_t i, total = 0, k, cap;
     int l;
 
@@ -2008,9 +2056,9 @@ static int compile_patterns(struct loader *ld)
                 p->priority = it->priority;
                 p->lang = (enum lang)l;
                 p->index = (unsigned)(k + 1);
-                n = compile_branches(ld, &seen, &cap, folded);
+                n = compile_branches(ld, seen, &cap, folded);
                 if (n == 1 &&
-                    index_pattern(ld, &seen, &set->patterns[set->n_patterns], folded) < 0)
+                    index_pattern(ld, seen, &set->patterns[set->n_patterns], folded) < 0)
                     n = 0;
                 if (n == 0) /* out of memory */
                     pattern_free(&set->patterns[set->n_patterns]);
@@ -2019,13 +2067,12 @@ static int compile_patterns(struct loader *ld)
             }
         }
     }
-    part_table_free(&seen);
     return ld->oom ? -1 : 0;
 }
 
 /* Each intent's "exclude" patterns, folded and compiled like its patterns
  * (searched anywhere, JIT, the same limits). */
-static int compile_excludes(struct loader *ld)
+static int compile_excludes(struct loader *ld, struct part_table *seen)
 {
     struct intent_set *set = ld->set;
 
@@ -2038,8 +2085,9 @@ static int compile_excludes(struct loader *ld)
         it->exclude_fast = alloc_calloc(it->exclude.n, sizeof(*it->exclude_fast));
         it->exclude_req = alloc_calloc(it->exclude.n, sizeof(*it->exclude_req));
         it->exclude_starts = alloc_calloc(it->exclude.n, sizeof(*it->exclude_starts));
+        it->exclude_split = alloc_calloc(it->exclude.n, sizeof(*it->exclude_split));
         if (!it->exclude_code || !it->exclude_fast || !it->exclude_req ||
-            !it->exclude_starts) {
+            !it->exclude_starts || !it->exclude_split) {
             diag_oom(ld);
             break;
         }
@@ -2061,7 +2109,9 @@ static int compile_excludes(struct loader *ld)
                         0 ||
                     (it->exclude_fast[k] && folded[0] != '^' &&
                      compile_starts(set, folded, strlen(folded), &it->exclude_starts[k]) <
-                         0))
+                         0) ||
+                    (it->exclude_fast[k] &&
+                     compile_parts(ld, seen, &it->exclude_split[k], folded) < 0))
                     diag_oom(ld);
             }
             alloc_free(folded);
@@ -2216,8 +2266,14 @@ static struct intent_set *set_finish(struct loader *ld, const char *dir, uint64_
     if (ld->oom)
         goto fail;
     check_set(ld, dir);
-    if (ld->oom || compile_patterns(ld) < 0 || compile_excludes(ld) < 0)
-        goto fail;
+    {
+        struct part_table seen = {NULL, 0, 0};
+        int rc =
+            ld->oom || compile_patterns(ld, &seen) < 0 || compile_excludes(ld, &seen) < 0;
+        part_table_free(&seen);
+        if (rc)
+            goto fail;
+    }
     if (ld->errors)
         goto fail;
     qsort(set->patterns, set->n_patterns, sizeof(*set->patterns), pattern_order);

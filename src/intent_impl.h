@@ -55,6 +55,10 @@ struct intent {
     pcre2_code **exclude_fast;
     struct pattern_lits *exclude_req;
     struct pattern_starts *exclude_starts; /* owned, exclude.n entries */
+    /* owned, exclude.n entries: an exclude of the ^(?=.*A)(?!.*B)... form
+     * cut into parts like a pattern's (n_parts 0 otherwise), so that a long
+     * message is searched for A and B rather than backtracked over */
+    struct pattern *exclude_split;
     unsigned exclude_base;
     struct intent_list suggest_ids; /* as written */
     long *suggest;                  /* resolved intent indexes */
@@ -115,6 +119,10 @@ struct pattern_part {
     struct pattern_lits req;
     /* Where a match can begin (see struct pattern_starts). */
     struct pattern_starts starts;
+    /* owned, or NULL: a negative part (?!(?=.*A)(?!.*B)...) whose body is
+     * itself lookaheads, cut into parts as ^(?=.*A)(?!.*B)... would be, so
+     * that A and B are searched for, not backtracked over from offset 0 */
+    struct pattern *sub;
 };
 
 /* The span of a split pattern ^(?=A)(?!B)...TAIL, the length of its match

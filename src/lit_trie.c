@@ -124,7 +124,7 @@ static void place(struct builder *b, int32_t state, const char *const *s, size_t
                   size_t hi, size_t d)
 {
     struct lit_trie *t = b->t;
-    unsigned char c[256];
+    unsigned char c[256] = {0}; /* gcc -O3 cannot see that nc >= 1 */
     size_t from[257], nc = 0, i, k;
     int32_t base;
 

@@ -1104,6 +1104,38 @@ static size_t pf_add_starts(struct pf_tmp *all, size_t n_all,
     return n_all;
 }
 
+/* Notes the literals and start literals of the parts of 'p' (a split
+ * pattern or exclude) in 'all'; a part's state is n + its memo number. */
+static size_t pf_add_parts(struct prefilter *pf, struct pf_tmp *all, size_t n_all,
+                           const struct pattern *p, size_t n)
+{
+    for (unsigned k = 0; k < p->n_parts; k++) {
+        const struct pattern_part *pt = &p->parts[k];
+        uint32_t at = (uint32_t)(n + pt->memo);
+        if (pt->same)
+            continue;
+        n_all = pf_add_starts(all, n_all, &pt->starts, at);
+        if (pt->req.n > 0)
+            n_all = pf_add_req(pf, all, n_all, &pt->req, at);
+        if (pt->sub)
+            n_all = pf_add_parts(pf, all, n_all, pt->sub, n);
+    }
+    return n_all;
+}
+
+/* How many literals pf_add_parts() notes for 'p'. */
+static size_t pf_parts_count(const struct pattern *p)
+{
+    size_t n = 0;
+
+    for (unsigned k = 0; k < p->n_parts; k++) {
+        n += p->parts[k].req.n + p->parts[k].starts.lits.n;
+        if (p->parts[k].sub)
+            n += pf_parts_count(p->parts[k].sub);
+    }
+    return n;
+}
+
 static struct prefilter *prefilter_build(const struct intent_set *set)
 {
     struct prefilter *pf = alloc_calloc(1, sizeof(*pf));
@@ -1118,14 +1150,13 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     pf->n_states = n + set->n_memo + set->n_excl;
     for (i = 0; i < set->n_patterns; i++) {
         const struct pattern *p = &set->patterns[i];
-        n_all += p->req.n + p->starts.lits.n;
-        for (k = 0; k < p->n_parts; k++)
-            n_all += p->parts[k].req.n + p->parts[k].starts.lits.n;
+        n_all += p->req.n + p->starts.lits.n + pf_parts_count(p);
     }
     for (i = 0; i < set->n_intents; i++)
         for (k = 0; set->intents[i].exclude_req && k < set->intents[i].exclude.n; k++)
             n_all += set->intents[i].exclude_req[k].n +
-                     set->intents[i].exclude_starts[k].lits.n;
+                     set->intents[i].exclude_starts[k].lits.n +
+                     pf_parts_count(&set->intents[i].exclude_split[k]);
     all = alloc_calloc(n_all ? n_all : 1, sizeof(*all));
     pf->post = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->post));
     pf->lit = lits = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit));
@@ -1164,16 +1195,7 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
             all[n_all++].bit = (uint8_t)(1u << p->req.set[k]);
         }
         n_all = pf_add_starts(all, n_all, &p->starts, (uint32_t)i);
-        for (k = 0; k < p->n_parts; k++) {
-            const struct pattern_part *pt = &p->parts[k];
-            uint32_t at = (uint32_t)(n + pt->memo);
-            if (pt->same)
-                continue;
-            n_all = pf_add_starts(all, n_all, &pt->starts, at);
-            if (pt->req.n == 0)
-                continue;
-            n_all = pf_add_req(pf, all, n_all, &pt->req, at);
-        }
+        n_all = pf_add_parts(pf, all, n_all, p, n);
     }
     for (i = 0; i < set->n_intents; i++) {
         const struct intent *it = &set->intents[i];
@@ -1181,6 +1203,7 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
             uint32_t at = (uint32_t)(n + set->n_memo + it->exclude_base + k);
             n_all = pf_add_req(pf, all, n_all, &it->exclude_req[k], at);
             n_all = pf_add_starts(all, n_all, &it->exclude_starts[k], at);
+            n_all = pf_add_parts(pf, all, n_all, &it->exclude_split[k], n);
         }
     }
     /* Distinct literals, each with its postings: a literal shared by many
@@ -1776,6 +1799,30 @@ static void wx_collect(struct word_alts *wa, struct wx_tmp *all, size_t *n_all,
     (*n_parts)++;
 }
 
+/* wx_collect() for the parts of 'p', those of its compound parts too. */
+static void wx_collect_parts(struct pattern *p, struct wx_tmp *all, size_t *n_all,
+                             size_t *n_parts)
+{
+    for (unsigned k = 0; k < p->n_parts; k++) {
+        wx_collect(&p->parts[k].words, all, n_all, n_parts);
+        if (p->parts[k].sub)
+            wx_collect_parts(p->parts[k].sub, all, n_all, n_parts);
+    }
+}
+
+/* How many words wx_collect_parts() takes from 'p'. */
+static size_t wx_parts_count(const struct pattern *p)
+{
+    size_t n = 0;
+
+    for (unsigned k = 0; k < p->n_parts; k++) {
+        n += p->parts[k].words.n;
+        if (p->parts[k].sub)
+            n += wx_parts_count(p->parts[k].sub);
+    }
+    return n;
+}
+
 static struct word_index *word_index_build(struct intent_set *set)
 {
     struct word_index *wx = alloc_calloc(1, sizeof(*wx));
@@ -1784,11 +1831,11 @@ static struct word_index *word_index_build(struct intent_set *set)
 
     if (!wx)
         return NULL;
-    for (i = 0; i < set->n_patterns; i++) {
-        n_all += set->patterns[i].words.n;
-        for (k = 0; k < set->patterns[i].n_parts; k++)
-            n_all += set->patterns[i].parts[k].words.n;
-    }
+    for (i = 0; i < set->n_patterns; i++)
+        n_all += set->patterns[i].words.n + wx_parts_count(&set->patterns[i]);
+    for (i = 0; i < set->n_intents; i++)
+        for (k = 0; set->intents[i].exclude_split && k < set->intents[i].exclude.n; k++)
+            n_all += wx_parts_count(&set->intents[i].exclude_split[k]);
     all = alloc_calloc(n_all ? n_all : 1, sizeof(*all));
     if (!all)
         goto fail;
@@ -1796,9 +1843,11 @@ static struct word_index *word_index_build(struct intent_set *set)
     for (i = 0; i < set->n_patterns; i++) {
         struct pattern *p = &set->patterns[i];
         wx_collect(&p->words, all, &n_all, &n_parts);
-        for (k = 0; k < p->n_parts; k++)
-            wx_collect(&p->parts[k].words, all, &n_all, &n_parts);
+        wx_collect_parts(p, all, &n_all, &n_parts);
     }
+    for (i = 0; i < set->n_intents; i++)
+        for (k = 0; set->intents[i].exclude_split && k < set->intents[i].exclude.n; k++)
+            wx_collect_parts(&set->intents[i].exclude_split[k], all, &n_all, &n_parts);
     qsort(all, n_all, sizeof(*all), wx_tmp_cmp);
     np = n_parts ? n_parts : 1;
     wx->n_parts = n_parts;
@@ -2228,6 +2277,10 @@ static int part_absent(const struct prefilter *pf, const struct pattern_part *ow
     return st->stamp != pf->gen || st->mask != st->full;
 }
 
+static int pattern_exec(const struct intent_set *set, const struct pattern *p,
+                        const char *key, size_t len, int words_ok, int ascii,
+                        size_t *span);
+
 /* part_exec() for a part of a split pattern: an identical part already
  * run on this key gives its answer again. */
 static int split_part_exec(const struct intent_set *set, const struct pattern_part *pt,
@@ -2247,8 +2300,11 @@ static int split_part_exec(const struct intent_set *set, const struct pattern_pa
         *span = pf->memo_span[pt->memo];
         return pf->memo_rc[pt->memo];
     }
-    rc = starts_exec(set, own->code, &own->starts, pf->n_patterns + own->memo,
-                     pf->parts_ok, key, len, span);
+    if (own->sub)
+        rc = pattern_exec(set, own->sub, key, len, words_ok, 1, span);
+    else
+        rc = starts_exec(set, own->code, &own->starts, pf->n_patterns + own->memo,
+                         pf->parts_ok, key, len, span);
     pf->memo_stamp[pt->memo] = pf->memo_gen;
     pf->memo_rc[pt->memo] = rc;
     pf->memo_span[pt->memo] = rc == 1 ? *span : 0;
@@ -2351,10 +2407,11 @@ static int key_ascii(const char *key, size_t len)
  * prefilter's last walk read this key, so an exclude whose literals it did
  * not see is skipped. */
 static int intent_excluded(const struct intent_set *set, long intent, const char *key,
-                           size_t len, int ascii, int lits_ok, struct match_result *out)
+                           size_t len, int ascii, int lits_ok, int words_ok,
+                           struct match_result *out)
 {
     const struct intent *it = &set->intents[intent];
-    const struct prefilter *pf = set->prefilter;
+    struct prefilter *pf = set->prefilter;
     for (size_t k = 0; k < it->exclude.n; k++) {
         const pcre2_code *code =
             ascii && it->exclude_fast[k] ? it->exclude_fast[k] : it->exclude_code[k];
@@ -2368,7 +2425,10 @@ static int intent_excluded(const struct intent_set *set, long intent, const char
             if (st->stamp != pf->gen || st->mask != st->full)
                 continue; /* the key lacks its literals: it cannot match */
         }
-        if (ascii && it->exclude_fast[k])
+        if (ascii && it->exclude_split[k].n_parts > 0)
+            rc = pattern_exec(set, &it->exclude_split[k], key, len, words_ok, ascii,
+                              &span);
+        else if (ascii && it->exclude_fast[k])
             rc = starts_exec(set, code, &it->exclude_starts[k],
                              pf ? pf->n_patterns + set->n_memo + it->exclude_base + k : 0,
                              lits_ok, key, len, &span);
@@ -2380,6 +2440,30 @@ static int intent_excluded(const struct intent_set *set, long intent, const char
             out->limit_hit = true;
     }
     return 0;
+}
+
+/* Starts a new key for the parts' memo (split_part_exec()). */
+static void memo_next_key(struct prefilter *pf, size_t n_memo)
+{
+    if (++pf->memo_gen == 0) {
+        /* after 2^32 keys: forget every stamp rather than trust an old one */
+        memset(pf->memo_stamp, 0, sizeof(*pf->memo_stamp) * (n_memo ? n_memo : 1));
+        pf->memo_gen = 1;
+    }
+}
+
+/* intent_excluded() for the intent the fuzzy stage chose: 'key_read' when
+ * the prefilter's last walk read 'key' (no spelling fixed), whose parts
+ * then run from its state; the memo of stage 1 may be another key's. */
+static int excluded_after_fuzzy(const struct intent_set *set, long intent,
+                                const char *key, size_t len, int key_read,
+                                struct match_result *out)
+{
+    if (set->prefilter) {
+        set->prefilter->parts_ok = key_read;
+        memo_next_key(set->prefilter, set->n_memo);
+    }
+    return intent_excluded(set, intent, key, len, key_ascii(key, len), key_read, 0, out);
 }
 
 /* Stage 1 over the candidate patterns; patterns of intent 'skip' (or -1)
@@ -2398,12 +2482,8 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
 
     if (set->prefilter)
         set->prefilter->parts_ok = cand != NULL;
-    if (set->prefilter && ++set->prefilter->memo_gen == 0) {
-        /* after 2^32 keys: forget every stamp rather than trust an old one */
-        memset(set->prefilter->memo_stamp, 0,
-               sizeof(*set->prefilter->memo_stamp) * (set->n_memo ? set->n_memo : 1));
-        set->prefilter->memo_gen = 1;
-    }
+    if (set->prefilter)
+        memo_next_key(set->prefilter, set->n_memo);
 
     for (i = 0; i < n_cand; i++) {
         const struct pattern *p = &set->patterns[cand ? cand[i] : i];
@@ -2433,8 +2513,8 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
         if (set->intents[p->intent].exclude.n) {
             if (p->intent != excl_intent) {
                 excl_intent = p->intent;
-                excluded =
-                    intent_excluded(set, p->intent, key, len, ascii, cand != NULL, out);
+                excluded = intent_excluded(set, p->intent, key, len, ascii, cand != NULL,
+                                           words_ok, out);
             }
             if (excluded)
                 continue;
@@ -3214,8 +3294,7 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
     }
     /* what an intent excludes, its examples' likeness does not answer */
     if (out->stage == MATCH_FUZZY && set->intents[out->intent].exclude.n &&
-        intent_excluded(set, out->intent, key, len, key_ascii(key, len), n_fixed <= 0,
-                        out)) {
+        excluded_after_fuzzy(set, out->intent, key, len, n_fixed <= 0, out)) {
         out->intent = set->fallback;
         out->stage = MATCH_NONE;
     }
