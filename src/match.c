@@ -2300,7 +2300,8 @@ static int split_part_exec(const struct intent_set *set, const struct pattern_pa
         *span = pf->memo_span[pt->memo];
         return pf->memo_rc[pt->memo];
     }
-    if (own->sub)
+    /* without the walk's state, the whole code is the reference (pcre2 alone) */
+    if (own->sub && pf->parts_ok)
         rc = pattern_exec(set, own->sub, key, len, words_ok, 1, span);
     else
         rc = starts_exec(set, own->code, &own->starts, pf->n_patterns + own->memo,
@@ -2322,6 +2323,9 @@ static int pattern_exec(const struct intent_set *set, const struct pattern *p,
     size_t part_span = 0, tail_span = 0;
     unsigned k;
     int rc, pass;
+    /* parts decided without pcre2, negative parts (MAX_PARTS is 32) */
+    uint32_t cheap = 0, negative = 0,
+             all = p->n_parts >= 32 ? UINT32_MAX : (1u << p->n_parts) - 1;
 
     /* parts are compiled for keys of ASCII only (see compile_part()) */
     if (p->n_parts == 0 || !ascii) {
@@ -2343,21 +2347,27 @@ static int pattern_exec(const struct intent_set *set, const struct pattern *p,
      * negative ones; the span is what the positive parts matched. Parts decided
      * without pcre2 (word index, missing literals) come first in each group. */
     *span = 0;
+    for (k = 0; k < p->n_parts; k++) {
+        const struct pattern_part *own =
+            p->parts[k].same ? p->parts[k].same : &p->parts[k];
+        if ((words_ok && own->words.n > 0) || part_absent(set->prefilter, own))
+            cheap |= 1u << k;
+        if (p->parts[k].negative)
+            negative |= 1u << k;
+    }
     for (pass = 0; pass < 4; pass++) {
-        int negative = pass >= 2, by_words = (pass & 1) == 0;
-        for (k = 0; k < p->n_parts; k++) {
-            const struct pattern_part *pt = &p->parts[k];
-            const struct pattern_part *own = pt->same ? pt->same : pt;
-            int cheap =
-                (words_ok && own->words.n > 0) || part_absent(set->prefilter, own);
-            if (pt->negative != negative || cheap != by_words)
-                continue;
+        uint32_t todo =
+            (pass & 1 ? ~cheap : cheap) & (pass >= 2 ? negative : ~negative) & all;
+        for (; todo; todo &= todo - 1) {
+            const struct pattern_part *pt;
+            k = (unsigned)__builtin_ctz(todo);
+            pt = &p->parts[k];
             rc = split_part_exec(set, pt, words_ok, key, len, &part_span);
             if (rc < 0)
                 return rc;
-            if (rc != !negative)
+            if (rc != !pt->negative)
                 return 0;
-            if (!negative)
+            if (!pt->negative)
                 *span += part_span;
             if (k == p->n_parts - 1)
                 tail_span = part_span;
@@ -2425,7 +2435,7 @@ static int intent_excluded(const struct intent_set *set, long intent, const char
             if (st->stamp != pf->gen || st->mask != st->full)
                 continue; /* the key lacks its literals: it cannot match */
         }
-        if (ascii && it->exclude_split[k].n_parts > 0)
+        if (ascii && lits_ok && it->exclude_split[k].n_parts > 0)
             rc = pattern_exec(set, &it->exclude_split[k], key, len, words_ok, ascii,
                               &span);
         else if (ascii && it->exclude_fast[k])

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -247,6 +248,36 @@ static void test_exclude_vetoes_intent(void **state)
     assert_string_equal(best("how do I report the taxi driver", &m), "report");
 }
 
+/* An exclude of lookaheads runs as parts, and so does a veto whose body is
+ * lookaheads (?!(?=.*A)(?!.*B)): the answers are those of the whole
+ * patterns, wherever the words stand in a long message. */
+static void test_split_excludes_and_vetoes(void **state)
+{
+    static char pad[900]; /* best() folds into 1 KiB */
+    char text[1000];
+    struct match_result m;
+
+    (void)state;
+    assert_string_equal(best("the fake hotline number", &m), "fallback");
+    assert_string_equal(best("that was a fake, what is the real hotline number", &m),
+                        "hotline");
+    assert_string_equal(best("they took hostages", &m), "emergency");
+    assert_string_equal(best("level 4 of the game has hostages", &m), "fallback");
+    assert_string_equal(best("not the game, for real, they took hostages", &m),
+                        "emergency");
+    memset(pad, 0, sizeof(pad));
+    for (size_t i = 0; i + 6 < sizeof(pad) - 1; i += 6)
+        memcpy(pad + i, "words ", 6);
+    snprintf(text, sizeof(text), "fake %s hotline", pad);
+    assert_string_equal(best(text, &m), "fallback");
+    snprintf(text, sizeof(text), "hotline %s the real one not the fake", pad);
+    assert_string_equal(best(text, &m), "hotline");
+    snprintf(text, sizeof(text), "game %s hostages", pad);
+    assert_string_equal(best(text, &m), "fallback");
+    snprintf(text, sizeof(text), "hostages %s game but for real", pad);
+    assert_string_equal(best(text, &m), "emergency");
+}
+
 static void test_prefilter_is_exact(void **state)
 {
     static const char *const texts[] = {"hi",
@@ -271,7 +302,12 @@ static void test_prefilter_is_exact(void **state)
                                         "a van is waiting for me outside",
                                         "he pointed a gun",
                                         "the movie: a car is waiting for me",
-                                        "the pizza hotline number"};
+                                        "the pizza hotline number",
+                                        "the fake hotline number",
+                                        "a fake one, the real hotline number",
+                                        "they took hostages",
+                                        "the game level has hostages",
+                                        "game hostages for real"};
     size_t i;
 
     (void)state;
@@ -310,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_literal_products),
         cmocka_unit_test(test_branches_split),
         cmocka_unit_test(test_exclude_vetoes_intent),
+        cmocka_unit_test(test_split_excludes_and_vetoes),
         cmocka_unit_test(test_prefilter_is_exact),
     };
     return cmocka_run_group_tests_name("match", tests, setup, teardown);
