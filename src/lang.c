@@ -257,6 +257,10 @@ struct lang_lexicon {
     size_t n, cap;
     size_t total[LANG_COUNT];
     int finished;
+    /* after finish: 1 + the index in 'words' of each word, by word_hash();
+     * 0 for an empty slot (a hash lookup, not a binary search per word) */
+    uint32_t *slot;
+    size_t slot_mask;
 };
 
 struct lang_lexicon *lang_lexicon_new(void)
@@ -270,6 +274,7 @@ void lang_lexicon_free(struct lang_lexicon *lex)
         return;
     alloc_free(lex->text);
     alloc_free(lex->words);
+    alloc_free(lex->slot);
     alloc_free(lex);
 }
 
@@ -354,7 +359,7 @@ static int word_cmp(const void *a, const void *b)
 
 int lang_lexicon_finish(struct lang_lexicon *lex)
 {
-    size_t i, u = 0, vocab;
+    size_t i, u = 0, vocab, cap;
     double tot_fr, tot_en;
 
     if (!lex || lex->finished)
@@ -391,30 +396,34 @@ int lang_lexicon_finish(struct lang_lexicon *lex)
             lw = -LEX_MAX_WEIGHT;
         w->weight = (float)lw;
     }
+    /* at most half full */
+    for (cap = 16; cap < 2 * u; cap *= 2)
+        ;
+    lex->slot = alloc_calloc(cap, sizeof(*lex->slot));
+    if (!lex->slot)
+        return VIGIE_ENOMEM;
+    lex->slot_mask = cap - 1;
+    for (i = 0; i < u; i++) {
+        size_t h = word_hash(lex->words[i].p, lex->words[i].len) & lex->slot_mask;
+        while (lex->slot[h])
+            h = (h + 1) & lex->slot_mask;
+        lex->slot[h] = (uint32_t)(i + 1);
+    }
     lex->finished = 1;
     return 0;
 }
 
 double lang_lexicon_weight(const struct lang_lexicon *lex, const char *w, size_t wl)
 {
-    size_t lo = 0, hi;
+    size_t h;
 
     if (!lex || !lex->finished || wl < LEX_MIN_WORD || wl > LEX_MAX_WORD)
         return 0;
-    hi = lex->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        const struct lex_word *m = &lex->words[mid];
-        size_t l = m->len < wl ? m->len : wl;
-        int c = memcmp(lex->text + m->off, w, l);
-        if (c == 0)
-            c = (m->len > wl) - (m->len < wl);
-        if (c == 0)
+    for (h = word_hash(w, wl) & lex->slot_mask; lex->slot[h];
+         h = (h + 1) & lex->slot_mask) {
+        const struct lex_word *m = &lex->words[lex->slot[h] - 1];
+        if (m->len == wl && memcmp(m->p, w, wl) == 0)
             return m->weight;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
     }
     return 0;
 }
