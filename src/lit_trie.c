@@ -29,8 +29,8 @@ static int reserve(struct builder *b, size_t i)
 {
     struct lit_trie *t = b->t;
     size_t cap = t->cap ? t->cap : 1024, k;
-    int32_t *base, *check, *nxt, *prv;
-    uint32_t *val;
+    struct lit_trie_slot *slot;
+    int32_t *nxt, *prv;
 
     if (i < t->cap)
         return 0;
@@ -40,24 +40,20 @@ static int reserve(struct builder *b, size_t i)
         b->oom = 1;
         return -1;
     }
-    if ((base = alloc_realloc(t->base, cap * sizeof(*base))) != NULL)
-        t->base = base;
-    if ((check = alloc_realloc(t->check, cap * sizeof(*check))) != NULL)
-        t->check = check;
-    if ((val = alloc_realloc(t->val, cap * sizeof(*val))) != NULL)
-        t->val = val;
+    if ((slot = alloc_realloc(t->slot, cap * sizeof(*slot))) != NULL)
+        t->slot = slot;
     if ((nxt = alloc_realloc(b->nxt, cap * sizeof(*nxt))) != NULL)
         b->nxt = nxt;
     if ((prv = alloc_realloc(b->prv, cap * sizeof(*prv))) != NULL)
         b->prv = prv;
-    if (!base || !check || !val || !nxt || !prv) {
+    if (!slot || !nxt || !prv) {
         b->oom = 1;
         return -1;
     }
     for (k = t->cap; k < cap; k++) {
-        t->base[k] = 0;
-        t->check[k] = FREE;
-        t->val[k] = 0;
+        t->slot[k].base = 0;
+        t->slot[k].check = FREE;
+        t->slot[k].val = 0;
         b->prv[k] = b->tail;
         b->nxt[k] = -1;
         if (b->tail >= 0)
@@ -83,7 +79,7 @@ static void claim(struct builder *b, size_t i, int32_t state)
         b->prv[n] = p;
     else
         b->tail = p;
-    b->t->check[i] = state;
+    b->t->slot[i].check = state;
     if (i + 1 > b->t->n)
         b->t->n = i + 1;
 }
@@ -110,7 +106,7 @@ static int32_t find_base(struct builder *b, const unsigned char *c, size_t nc)
         base = (size_t)p - c[0];
         if (reserve(b, base + 256) < 0)
             return -1;
-        for (k = 1; k < nc && b->t->check[base + c[k]] == FREE; k++)
+        for (k = 1; k < nc && b->t->slot[base + c[k]].check == FREE; k++)
             ;
         if (k == nc)
             return (int32_t)base;
@@ -129,7 +125,7 @@ static void place(struct builder *b, int32_t state, const char *const *s, size_t
     int32_t base;
 
     if (lo < hi && s[lo][d] == '\0')
-        t->val[state] = (uint32_t)(lo + 1), lo++;
+        t->slot[state].val = (uint32_t)(lo + 1), lo++;
     if (lo == hi || b->oom)
         return;
     for (i = lo; i < hi;) {
@@ -143,7 +139,7 @@ static void place(struct builder *b, int32_t state, const char *const *s, size_t
     base = find_base(b, c, nc);
     if (base < 0)
         return;
-    t->base[state] = base;
+    t->slot[state].base = base;
     for (k = 0; k < nc; k++)
         claim(b, (size_t)base + c[k], state);
     for (k = 0; k < nc && !b->oom; k++)
@@ -168,10 +164,15 @@ int lit_trie_build(struct lit_trie *t, const char *const *s, size_t n)
     return 0;
 }
 
+void lit_trie_map_vals(struct lit_trie *t, const uint32_t *to)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->slot[i].val != 0)
+            t->slot[i].val = to[t->slot[i].val - 1];
+}
+
 void lit_trie_free(struct lit_trie *t)
 {
-    alloc_free(t->base);
-    alloc_free(t->check);
-    alloc_free(t->val);
+    alloc_free(t->slot);
     memset(t, 0, sizeof(*t));
 }

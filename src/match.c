@@ -834,13 +834,24 @@ done:
 /* Literals are found by walking the key through a trie of them
  * (lit_trie.h). */
 
-/* A distinct literal and the (pattern, requirement set) pairs it serves. */
+/* A distinct literal and the (pattern, requirement set) pairs it serves
+ * (while the prefilter is built). */
 struct pf_lit {
     const char *lit; /* borrowed from a pattern */
     uint32_t len;
     uint32_t word_start;   /* pattern_lits.word_start */
     uint32_t post, n_post; /* range of pf->post */
     uint32_t n_start;      /* patterns and parts whose matches it begins */
+};
+
+/* What a key needs of a distinct literal, in one place: the literal tables
+ * of a full catalogue are megabytes, and four arrays read per hit were four
+ * cache misses. */
+struct pf_run {
+    uint32_t stamp;        /* == gen: found in this key */
+    uint32_t n_start;      /* as pf_lit */
+    uint32_t post, n_post; /* as pf_lit */
+    uint32_t head, tail;   /* where it begins matches: a list in at_pool */
 };
 
 struct pf_post {
@@ -887,7 +898,7 @@ struct pf_starts {
 };
 
 struct prefilter {
-    struct pf_lit *lit; /* the distinct literals, sorted by text, then word_start */
+    struct pf_run *run; /* the distinct literals, sorted by text, then word_start */
     size_t n_lit;
     struct pf_post *post;
     uint32_t *always; /* patterns without literals, ascending */
@@ -896,12 +907,11 @@ struct prefilter {
      * need no word start, for a position inside a word (most literals
      * follow a \b: the middle of words is then skipped quickly). */
     struct pf_starts all, mid;
-    /* The same literals as tries: a state where literals end has their
-     * indexes in 'lit' (PF_NONE: none), a literal that needs a word start
-     * second, in tall; only those that need none are in tmid. */
+    /* The same literals as tries. Where a text ends, tall holds
+     * (j + 1) << 1 | two: its first literal is run[j] and, when 'two', run[j
+     * + 1] is the same text needing a word start; tmid holds j + 1 for the
+     * literal j that needs none (only those are in tmid). */
     struct lit_trie tall, tmid;
-    uint32_t (*all_out)[2];
-    uint32_t *mid_out;
     size_t n_patterns;
     /* 'state' holds the patterns, then the distinct parts pcre2 runs
      * (pattern_part.memo): a part whose literals the key lacks cannot
@@ -911,7 +921,6 @@ struct prefilter {
     /* scratch */
     struct pf_state *state; /* per pattern: one cache line holds 8 */
     uint32_t gen;
-    uint32_t *lit_stamp; /* == gen: lit[j] already found in this key */
     uint32_t *cand;
     uint32_t *matched;
     uint64_t *bits; /* (n_patterns + 63) / 64 words, all 0 between calls */
@@ -925,13 +934,12 @@ struct prefilter {
     struct word_index *words; /* owned; built after the prefilter */
     /* Starts (struct pattern_starts) of the patterns (by index) and parts
      * (n_patterns + memo): slot s has the literals slot_lits[slot_lit[s],
-     * slot_lit[s + 1]) (indexes into 'lit'); a literal with n_start > 0
-     * has its positions in this key listed from lit_head[] (valid when
-     * lit_stamp[] says it was seen). */
+     * slot_lit[s + 1]) (indexes into 'run'); a literal with n_start > 0
+     * has its positions in this key listed from run[].head (valid when
+     * its stamp says it was seen). */
     uint32_t *slot_lit; /* n_slots + 1 */
     uint32_t *slot_lits;
     size_t n_slots;
-    uint32_t *lit_head, *lit_tail;
     struct pf_pos *at_pool;
     uint32_t at_used, at_cap;
     int at_overflow; /* the pool was too small for this key */
@@ -983,17 +991,12 @@ static void prefilter_free(struct prefilter *pf)
         return;
     alloc_free(pf->slot_lit);
     alloc_free(pf->slot_lits);
-    alloc_free(pf->lit_head);
-    alloc_free(pf->lit_tail);
     alloc_free(pf->at_pool);
-    alloc_free(pf->lit);
+    alloc_free(pf->run);
     alloc_free(pf->post);
     alloc_free(pf->always);
     lit_trie_free(&pf->tall);
     lit_trie_free(&pf->tmid);
-    alloc_free(pf->all_out);
-    alloc_free(pf->mid_out);
-    alloc_free(pf->lit_stamp);
     alloc_free(pf->state);
     alloc_free(pf->cand);
     alloc_free(pf->matched);
@@ -1050,41 +1053,44 @@ static size_t pf_add_req(struct prefilter *pf, struct pf_tmp *all, size_t n_all,
     return n_all;
 }
 
-#define PF_NONE UINT32_MAX
-
 /* The tries of the 'n' distinct literals 'lits' (sorted by text, then
  * word_start). 0 or -1 out of memory. */
 static int pf_build_tries(struct prefilter *pf, const struct pf_lit *lits, size_t n)
 {
     const char **all_s = alloc_calloc(n ? n : 1, sizeof(*all_s));
     const char **mid_s = alloc_calloc(n ? n : 1, sizeof(*mid_s));
+    uint32_t *all_v = alloc_calloc(n ? n : 1, sizeof(*all_v));
+    uint32_t *mid_v = alloc_calloc(n ? n : 1, sizeof(*mid_v));
     size_t i, na = 0, nm = 0;
     int rc = -1;
 
-    pf->all_out = alloc_calloc(n ? n : 1, sizeof(*pf->all_out));
-    pf->mid_out = alloc_calloc(n ? n : 1, sizeof(*pf->mid_out));
-    if (!all_s || !mid_s || !pf->all_out || !pf->mid_out)
+    if (!all_s || !mid_s || !all_v || !mid_v)
         goto out;
     for (i = 0; i < n; i++) {
         if (lits[i].len == 0)
             continue;
-        if (na == 0 || strcmp(all_s[na - 1], lits[i].lit) != 0) {
+        if (na > 0 && strcmp(all_s[na - 1], lits[i].lit) == 0) {
+            all_v[na - 1] |= 1; /* the same text, needing a word start */
+        } else {
             all_s[na] = lits[i].lit;
-            pf->all_out[na][0] = pf->all_out[na][1] = PF_NONE;
-            na++;
+            all_v[na++] = (uint32_t)(i + 1) << 1;
         }
-        pf->all_out[na - 1][lits[i].word_start != 0] = (uint32_t)i;
         if (!lits[i].word_start) {
             mid_s[nm] = lits[i].lit;
-            pf->mid_out[nm++] = (uint32_t)i;
+            mid_v[nm++] = (uint32_t)(i + 1);
         }
     }
     if (lit_trie_build(&pf->tall, (const char *const *)all_s, na) == 0 &&
-        lit_trie_build(&pf->tmid, (const char *const *)mid_s, nm) == 0)
+        lit_trie_build(&pf->tmid, (const char *const *)mid_s, nm) == 0) {
+        lit_trie_map_vals(&pf->tall, all_v);
+        lit_trie_map_vals(&pf->tmid, mid_v);
         rc = 0;
+    }
 out:
     alloc_free(all_s);
     alloc_free(mid_s);
+    alloc_free(all_v);
+    alloc_free(mid_v);
     return rc;
 }
 
@@ -1159,8 +1165,7 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
                      pf_parts_count(&set->intents[i].exclude_split[k]);
     all = alloc_calloc(n_all ? n_all : 1, sizeof(*all));
     pf->post = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->post));
-    pf->lit = lits = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit));
-    pf->lit_stamp = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_stamp));
+    lits = alloc_calloc(n_all ? n_all : 1, sizeof(*lits));
     pf->always = alloc_calloc(n, sizeof(*pf->always));
     pf->state = alloc_calloc(pf->n_states, sizeof(*pf->state));
     pf->cand = alloc_calloc(n, sizeof(*pf->cand));
@@ -1173,14 +1178,11 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     pf->n_slots = pf->n_states;
     pf->slot_lit = alloc_calloc(pf->n_slots + 1, sizeof(*pf->slot_lit));
     pf->slot_lits = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->slot_lits));
-    pf->lit_head = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_head));
-    pf->lit_tail = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_tail));
     pf->at_cap = 8192;
     pf->at_pool = alloc_calloc(pf->at_cap, sizeof(*pf->at_pool));
-    if (!all || !pf->post || !pf->lit || !pf->lit_stamp || !pf->always || !pf->state ||
-        !pf->cand || !pf->matched || !pf->bits || !pf->lead || !pf->memo_stamp ||
-        !pf->memo_rc || !pf->memo_span || !pf->slot_lit || !pf->slot_lits ||
-        !pf->lit_head || !pf->lit_tail || !pf->at_pool)
+    if (!all || !pf->post || !lits || !pf->always || !pf->state || !pf->cand ||
+        !pf->matched || !pf->bits || !pf->lead || !pf->memo_stamp || !pf->memo_rc ||
+        !pf->memo_span || !pf->slot_lit || !pf->slot_lits || !pf->at_pool)
         goto fail;
     n_all = 0;
     for (i = 0; i < set->n_patterns; i++) {
@@ -1238,6 +1240,14 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     }
     if (pf_build_tries(pf, lits, n_lit) < 0)
         goto fail;
+    pf->run = alloc_calloc(n_lit ? n_lit : 1, sizeof(*pf->run));
+    if (!pf->run)
+        goto fail;
+    for (i = 0; i < n_lit; i++) {
+        pf->run[i].n_start = lits[i].n_start;
+        pf->run[i].post = lits[i].post;
+        pf->run[i].n_post = lits[i].n_post;
+    }
     /* Each slot's start literals (struct prefilter). */
     for (i = 0; i < pf->n_slots; i++)
         pf->slot_lit[i + 1] += pf->slot_lit[i];
@@ -1250,10 +1260,12 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
                 all[i].lit_index;
     alloc_free(fill);
     alloc_free(all);
+    alloc_free(lits);
     return pf;
 fail:
     alloc_free(fill);
     alloc_free(all);
+    alloc_free(lits);
     prefilter_free(pf);
     return NULL;
 }
@@ -1272,10 +1284,10 @@ static void pf_note_start(struct prefilter *pf, uint32_t j, int seen, uint32_t p
     pf->at_pool[e].pos = pos;
     pf->at_pool[e].next = UINT32_MAX;
     if (seen)
-        pf->at_pool[pf->lit_tail[j]].next = e;
+        pf->at_pool[pf->run[j].tail].next = e;
     else
-        pf->lit_head[j] = e;
-    pf->lit_tail[j] = e;
+        pf->run[j].head = e;
+    pf->run[j].tail = e;
 }
 
 /* Literal 'j' of 'lit' begins at key position 'pos': its postings, once
@@ -1283,14 +1295,14 @@ static void pf_note_start(struct prefilter *pf, uint32_t j, int seen, uint32_t p
  * pf->matched ('n' before). */
 static size_t pf_hit(struct prefilter *pf, uint32_t j, uint32_t pos, size_t n)
 {
-    const struct pf_lit *e = &pf->lit[j];
-    int seen = pf->lit_stamp[j] == pf->gen;
+    struct pf_run *e = &pf->run[j];
+    int seen = e->stamp == pf->gen;
 
     if (e->n_start)
         pf_note_start(pf, j, seen, pos);
     if (seen)
         return n; /* a second occurrence adds nothing else */
-    pf->lit_stamp[j] = pf->gen;
+    e->stamp = pf->gen;
     for (uint32_t q = e->post; q < e->post + e->n_post; q++) {
         const struct pf_post *pp = &pf->post[q];
         struct pf_state *st = &pf->state[pp->pattern];
@@ -1319,7 +1331,8 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
     if (++pf->gen == 0) {
         for (i = 0; i < pf->n_states; i++)
             pf->state[i].stamp = 0;
-        memset(pf->lit_stamp, 0, sizeof(*pf->lit_stamp) * pf->n_lit);
+        for (i = 0; i < pf->n_lit; i++)
+            pf->run[i].stamp = 0;
         pf->gen = 1;
     }
     pf->at_used = 0;
@@ -1336,16 +1349,15 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
             st = lit_trie_next(tr, st, k[c]);
             if (st < 0)
                 break; /* no literal starts with key[i..c] */
-            v = tr->val[st];
+            v = lit_trie_val(tr, st);
             if (v == 0)
                 continue; /* none is exactly that */
             if (mid) {
-                n = pf_hit(pf, pf->mid_out[v - 1], (uint32_t)i, n);
+                n = pf_hit(pf, v - 1, (uint32_t)i, n);
             } else {
-                if (pf->all_out[v - 1][0] != PF_NONE)
-                    n = pf_hit(pf, pf->all_out[v - 1][0], (uint32_t)i, n);
-                if (pf->all_out[v - 1][1] != PF_NONE)
-                    n = pf_hit(pf, pf->all_out[v - 1][1], (uint32_t)i, n);
+                n = pf_hit(pf, (v >> 1) - 1, (uint32_t)i, n);
+                if (v & 1)
+                    n = pf_hit(pf, v >> 1, (uint32_t)i, n);
             }
         }
     }
@@ -1715,9 +1727,10 @@ oom:
 /* The literals of every struct word_alts of the set, each with the parts it
  * belongs to and its rank there. */
 struct wx_entry {
+    uint32_t stamp; /* == gen: already recorded for this key */
+    uint32_t post, n_post;
     uint8_t len, end;
     const char *lit; /* borrowed from the pattern */
-    uint32_t post, n_post;
 };
 
 struct wx_post {
@@ -1736,17 +1749,13 @@ struct word_index {
     size_t n_ent;
     struct wx_post *post;
     size_t n_parts;
-    /* the distinct literals: a state where one ends has the indexes in
-     * 'ent' of its entries, one per enum word_end (WX_NONE: none) */
+    /* the distinct literals: where one ends, (j + 1) << 2 | m: its entries
+     * are ent[j, j + m), one per enum word_end it is used with */
     struct lit_trie trie;
-    uint32_t (*out)[3];
     /* scratch: the leftmost match of each part on the current key */
     uint32_t gen;
     struct wx_state *state; /* per part */
-    uint32_t *ent_stamp;    /* == gen: ent[j] already recorded for this key */
 };
-
-#define WX_NONE UINT32_MAX
 
 static void word_index_free(struct word_index *wx)
 {
@@ -1756,8 +1765,6 @@ static void word_index_free(struct word_index *wx)
     alloc_free(wx->post);
     alloc_free(wx->state);
     lit_trie_free(&wx->trie);
-    alloc_free(wx->out);
-    alloc_free(wx->ent_stamp);
     alloc_free(wx);
 }
 
@@ -1853,9 +1860,8 @@ static struct word_index *word_index_build(struct intent_set *set)
     wx->n_parts = n_parts;
     wx->ent = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->ent));
     wx->post = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->post));
-    wx->ent_stamp = alloc_calloc(n_all ? n_all : 1, sizeof(*wx->ent_stamp));
     wx->state = alloc_calloc(np, sizeof(*wx->state));
-    if (!wx->ent || !wx->post || !wx->ent_stamp || !wx->state)
+    if (!wx->ent || !wx->post || !wx->state)
         goto fail;
     /* Distinct (literal, end) pairs, each with its postings. */
     for (i = 0; i < n_all; i++) {
@@ -1875,25 +1881,25 @@ static struct word_index *word_index_build(struct intent_set *set)
     /* The trie of the distinct literals (entries are sorted by literal). */
     {
         const char **texts = alloc_calloc(n_ent ? n_ent : 1, sizeof(*texts));
+        uint32_t *vals = alloc_calloc(n_ent ? n_ent : 1, sizeof(*vals));
         size_t nt = 0;
-        int rc;
-        wx->out = alloc_calloc(n_ent ? n_ent : 1, sizeof(*wx->out));
-        if (!texts || !wx->out) {
-            alloc_free(texts);
-            goto fail;
-        }
-        for (i = 0; i < n_ent; i++) {
+        int rc = -1;
+        for (i = 0; texts && vals && i < n_ent; i++) {
             if (wx->ent[i].len == 0)
                 continue;
-            if (nt == 0 || strcmp(texts[nt - 1], wx->ent[i].lit) != 0) {
+            if (nt > 0 && strcmp(texts[nt - 1], wx->ent[i].lit) == 0) {
+                vals[nt - 1]++; /* sorted by end: the next one of that text */
+            } else {
                 texts[nt] = wx->ent[i].lit;
-                wx->out[nt][0] = wx->out[nt][1] = wx->out[nt][2] = WX_NONE;
-                nt++;
+                vals[nt++] = (uint32_t)(i + 1) << 2 | 1;
             }
-            wx->out[nt - 1][wx->ent[i].end] = (uint32_t)i;
         }
-        rc = lit_trie_build(&wx->trie, (const char *const *)texts, nt);
+        if (texts && vals)
+            rc = lit_trie_build(&wx->trie, (const char *const *)texts, nt);
+        if (rc == 0)
+            lit_trie_map_vals(&wx->trie, vals);
         alloc_free(texts);
+        alloc_free(vals);
         if (rc < 0)
             goto fail;
     }
@@ -1936,7 +1942,8 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
     if (++wx->gen == 0) {
         for (size_t p = 0; p < wx->n_parts; p++)
             wx->state[p].stamp = 0;
-        memset(wx->ent_stamp, 0, sizeof(*wx->ent_stamp) * wx->n_ent);
+        for (size_t j = 0; j < wx->n_ent; j++)
+            wx->ent[j].stamp = 0;
         wx->gen = 1;
     }
     for (i = 0; i < len; i++) {
@@ -1949,13 +1956,14 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
             st = lit_trie_next(&wx->trie, st, k[i + L - 1]);
             if (st < 0)
                 break; /* no literal starts with key[i..i+L) */
-            v = wx->trie.val[st];
+            v = lit_trie_val(&wx->trie, st);
             if (v == 0 || !wa_alnum(k[i + L - 1]))
                 continue;
-            for (int end = 0; end < 3; end++) {
-                uint32_t j = wx->out[v - 1][end];
+            for (uint32_t j = (v >> 2) - 1; j < (v >> 2) - 1 + (v & 3); j++) {
+                struct wx_entry *e = &wx->ent[j];
+                int end = e->end;
                 size_t span = L;
-                if (j == WX_NONE || wx->ent_stamp[j] == wx->gen)
+                if (e->stamp == wx->gen)
                     continue;
                 if (end == WORD_END_BOUNDARY && !at_end)
                     continue;
@@ -1964,8 +1972,8 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
                         span++;
                 /* its parts now hold a match at or before i: a later
                  * occurrence of the literal changes none of them */
-                wx->ent_stamp[j] = wx->gen;
-                wx_hit(wx, &wx->ent[j], i, span);
+                e->stamp = wx->gen;
+                wx_hit(wx, e, i, span);
             }
         }
     }
@@ -2219,9 +2227,9 @@ static int starts_exec(const struct intent_set *set, const pcre2_code *code,
         return pcre_exec(set, code, key, len, span);
     for (q = pf->slot_lit[slot]; q < pf->slot_lit[slot + 1]; q++) {
         uint32_t j = pf->slot_lits[q];
-        if (pf->lit_stamp[j] != pf->gen)
+        if (pf->run[j].stamp != pf->gen)
             continue;
-        e = pf->lit_head[j];
+        e = pf->run[j].head;
         if (pf->at_pool[e].pos < first)
             first = pf->at_pool[e].pos;
         for (; e != UINT32_MAX && !many; e = pf->at_pool[e].next) {

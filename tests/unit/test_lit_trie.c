@@ -23,7 +23,7 @@ static long walk(const struct lit_trie *t, const char *s)
     for (; *s; s++)
         if ((st = lit_trie_next(t, st, (unsigned char)*s)) < 0)
             return -1;
-    return (long)t->val[st];
+    return (long)lit_trie_val(t, st);
 }
 
 static void test_small_set(void **state)
