@@ -166,6 +166,21 @@ static void test_lexicon(void **state)
     lang_lexicon_free(NULL);
 }
 
+/* A message that switches language midway is answered in the language it
+ * opens with, even when the other has as many words or an accent. */
+static void test_opening_language(void **state)
+{
+    (void)state;
+    assert_int_equal(guess("i am scared, je suis seule"), LANG_EN);
+    assert_int_equal(guess("je suis seule, i am scared"), LANG_FR);
+    assert_int_equal(guess("I'm at the motel, la porte est barrée, chambre 9"), LANG_EN);
+    assert_int_equal(guess("mon ami est dans le trunk of a car, he just called me"),
+                     LANG_FR);
+    /* an opening of one word does not outweigh a whole sentence */
+    assert_int_equal(guess("ok je veux savoir c'est quoi la traite des personnes"),
+                     LANG_FR);
+}
+
 static void test_decide_weak(void **state)
 {
     struct lang_evidence ev;
@@ -193,10 +208,15 @@ static void test_decide_weak(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_codes),          cmocka_unit_test(test_french),
-        cmocka_unit_test(test_english),        cmocka_unit_test(test_unclear),
-        cmocka_unit_test(test_known_failures), cmocka_unit_test(test_word_lists),
-        cmocka_unit_test(test_lexicon),        cmocka_unit_test(test_decide_weak),
+        cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_french),
+        cmocka_unit_test(test_english),
+        cmocka_unit_test(test_unclear),
+        cmocka_unit_test(test_known_failures),
+        cmocka_unit_test(test_word_lists),
+        cmocka_unit_test(test_lexicon),
+        cmocka_unit_test(test_decide_weak),
+        cmocka_unit_test(test_opening_language),
     };
     return cmocka_run_group_tests_name("lang", tests, NULL, NULL);
 }
