@@ -3085,9 +3085,28 @@ static int spell_add_words(struct spell *sp, const struct word_alts *wa)
 {
     size_t k;
 
-    for (k = 0; k < wa->n; k++)
-        if (spell_add_text(sp, wa->lits[k], strlen(wa->lits[k]), 0) < 0)
+    for (k = 0; k < wa->n; k++) {
+        size_t n = strlen(wa->lits[k]);
+        if (spell_add_text(sp, wa->lits[k], n, 0) < 0)
             return VIGIE_ENOMEM;
+        /* `flood\w*`: "flooding" is as known as "flood" */
+        if (wa->end[k] == WORD_END_REST_OF_WORD && !strchr(wa->lits[k], ' ') &&
+            spell_add_stem(sp, wa->lits[k], n) < 0)
+            return VIGIE_ENOMEM;
+    }
+    return 0;
+}
+
+/* The words of a split pattern or exclude's parts, and of their compound
+ * vetoes' parts. */
+static int spell_add_parts(struct spell *sp, const struct pattern *p)
+{
+    for (unsigned k = 0; k < p->n_parts; k++) {
+        if (spell_add_words(sp, &p->parts[k].words) < 0)
+            return VIGIE_ENOMEM;
+        if (p->parts[k].sub && spell_add_parts(sp, p->parts[k].sub) < 0)
+            return VIGIE_ENOMEM;
+    }
     return 0;
 }
 
@@ -3110,20 +3129,20 @@ static struct spell *spell_build(const struct intent_set *set)
             if (spell_add_text(sp, p->words_lits.lits[k], strlen(p->words_lits.lits[k]),
                                0) < 0)
                 goto fail;
-        if (spell_add_words(sp, &p->words) < 0)
+        if (spell_add_words(sp, &p->words) < 0 || spell_add_parts(sp, p) < 0)
             goto fail;
-        for (k = 0; k < p->n_parts; k++)
-            if (spell_add_words(sp, &p->parts[k].words) < 0)
-                goto fail;
     }
     /* an exclude's words too: corrected away, they could veto nothing */
     for (i = 0; i < set->n_intents; i++) {
         const struct intent *it = &set->intents[i];
-        for (k = 0; it->exclude_req && k < it->exclude.n; k++)
+        for (k = 0; it->exclude_req && k < it->exclude.n; k++) {
             for (size_t j = 0; j < it->exclude_req[k].n; j++)
                 if (spell_add_text(sp, it->exclude_req[k].lits[j],
                                    strlen(it->exclude_req[k].lits[j]), 0) < 0)
                     goto fail;
+            if (it->exclude_split && spell_add_parts(sp, &it->exclude_split[k]) < 0)
+                goto fail;
+        }
     }
     if (spell_finish(sp) < 0)
         goto fail;

@@ -123,6 +123,7 @@ struct spell {
     char **words; /* owned, NUL-terminated */
     unsigned char *len;
     unsigned *freq;
+    unsigned char *stem; /* 1: a word a pattern reads as a stem (`flood\w*`) */
     size_t n, cap;
     uint32_t *slots; /* open addressing: word id + 1, 0 when empty */
     size_t n_slots;  /* a power of two */
@@ -182,6 +183,7 @@ void spell_free(struct spell *sp)
     alloc_free(sp->words);
     alloc_free(sp->len);
     alloc_free(sp->freq);
+    alloc_free(sp->stem);
     alloc_free(sp->slots);
     alloc_free(sp->del);
     alloc_free(sp->start);
@@ -252,7 +254,7 @@ static int spell_add_word(struct spell *sp, const char *w, size_t n, unsigned we
     if (sp->n == sp->cap) {
         size_t ncap = sp->cap ? sp->cap * 2 : 256;
         char **nw = alloc_realloc(sp->words, ncap * sizeof(*nw));
-        unsigned char *nl;
+        unsigned char *nl, *ns;
         unsigned *nf;
         if (!nw)
             return VIGIE_ENOMEM;
@@ -265,6 +267,10 @@ static int spell_add_word(struct spell *sp, const char *w, size_t n, unsigned we
         if (!nf)
             return VIGIE_ENOMEM;
         sp->freq = nf;
+        ns = alloc_realloc(sp->stem, ncap * sizeof(*ns));
+        if (!ns)
+            return VIGIE_ENOMEM;
+        sp->stem = ns;
         sp->cap = ncap;
     }
     sp->words[sp->n] = alloc_strndup(w, n);
@@ -272,6 +278,7 @@ static int spell_add_word(struct spell *sp, const char *w, size_t n, unsigned we
         return VIGIE_ENOMEM;
     sp->len[sp->n] = (unsigned char)n;
     sp->freq[sp->n] = weight;
+    sp->stem[sp->n] = 0;
     j = (size_t)spell_hash(w, n) & (sp->n_slots - 1);
     while (sp->slots[j])
         j = (j + 1) & (sp->n_slots - 1);
@@ -301,6 +308,33 @@ int spell_add_text(struct spell *sp, const char *key, size_t len, unsigned weigh
         if (i > s && i - s <= SPELL_MAX_LEN + 2 && is_az(key + s, i - s) &&
             spell_add_word(sp, key + s, i - s, weight) < 0)
             return VIGIE_ENOMEM;
+    }
+    return 0;
+}
+
+int spell_add_stem(struct spell *sp, const char *w, size_t n)
+{
+    long id;
+
+    if (sp->finished)
+        return VIGIE_EINVAL;
+    if (n < SPELL_MIN_STEM || n > SPELL_MAX_LEN || !is_az(w, n))
+        return 0;
+    if (spell_add_word(sp, w, n, 0) < 0)
+        return VIGIE_ENOMEM;
+    id = spell_find(sp, w, n);
+    if (id >= 0)
+        sp->stem[id] = 1;
+    return 0;
+}
+
+/* 1 when 'w' begins with a stem (and goes on: the stem itself is a word). */
+static int has_stem(const struct spell *sp, const char *w, size_t n)
+{
+    for (size_t k = SPELL_MIN_STEM; k < n; k++) {
+        long id = spell_find(sp, w, k);
+        if (id >= 0 && sp->stem[id])
+            return 1;
     }
     return 0;
 }
@@ -549,7 +583,7 @@ int spell_correct(const struct spell *sp, const char *key, size_t len, char *out
         w = key + s;
         if (sp && sp->finished && n >= SPELL_MIN_LEN && n <= SPELL_MAX_LEN &&
             n_looked < SPELL_MAX_TOKENS && is_az(w, n) && spell_find(sp, w, n) < 0 &&
-            !is_common(w, n)) {
+            !is_common(w, n) && !has_stem(sp, w, n)) {
             n_looked++;
             id = spell_lookup(sp, w, n);
         }

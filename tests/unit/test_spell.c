@@ -103,6 +103,27 @@ static void test_refusals(void **state)
     spell_free(sp);
 }
 
+/* A word a pattern reads by its stem (`flood\w*`) is left as typed, even
+ * one letter from a frequent word ("flooding" / "looking"). */
+static void test_stems(void **state)
+{
+    struct spell *sp = spell_new();
+
+    (void)state;
+    assert_non_null(sp);
+    assert_int_equal(spell_add_text(sp, "what are you looking for", 24, 5), 0);
+    assert_int_equal(spell_add_text(sp, "the basement", 12, 1), 0);
+    assert_int_equal(spell_add_stem(sp, "flood", 5), 0);
+    assert_int_equal(spell_add_stem(sp, "ab", 2), 0); /* too short: ignored */
+    assert_int_equal(spell_finish(sp), 0);
+    assert_int_equal(spell_add_stem(sp, "inond", 5), VIGIE_EINVAL);
+    expect(sp, "the basement is flooding", "the basement is flooding", 0);
+    expect(sp, "floodd", "floodd", 0);
+    expect(sp, "the basement is lookng", "the basement is looking", 1);
+    assert_true(spell_known(sp, "flood", 5));
+    spell_free(sp);
+}
+
 static void test_ties(void **state)
 {
     struct spell *sp = spell_new();
@@ -193,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_distance_two_only_when_long),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_ties),
+        cmocka_unit_test(test_stems),
         cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_matcher_corrects),
         cmocka_unit_test(test_corrected_emergency_needs_fuzzy_agreement),
