@@ -186,8 +186,10 @@ static void read_class(struct reader *r, struct lset *atom)
                 goto wide; /* \w, \d, \x.. and the like */
             k++;
         }
-        if (k + 2 < end && r->s[k + 1] == '-' && r->s[k + 2] != '\\') {
+        if (k + 2 < end && r->s[k + 1] == '-') {
             char to = r->s[k + 2];
+            if (to == '\\')
+                goto wide; /* a range up to an escape ([%-\\]): not spelt */
             if ((unsigned char)to >= 0x80 || to < c || (size_t)(to - c) + n >= CLASS_MAX)
                 goto wide;
             for (int x = c; x <= to; x++) /* int: 'to' may be 0x7f */
