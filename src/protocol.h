@@ -39,7 +39,8 @@ enum proto_code {
 struct proto_request {
     enum proto_type type;
     enum lang lang;   /* hello: the page language; message: hint or LANG_NONE */
-    const char *text; /* message: borrowed from the request, valid until cleanup */
+    const char *text; /* message: borrowed from the frame or from 'root': valid
+                       * until cleanup and while the frame's bytes are */
     size_t text_len; /* bytes of 'text' (it may contain no NUL: JSON \u0000 is refused) */
     char intent[DIALOGUE_MAX_INTENT_ID]; /* suggestion: the intent id */
     void *root; /* private: the parsed document that owns 'text' */
@@ -67,6 +68,12 @@ const char *proto_code_name(enum proto_code code);
  * allocation failure inside its parser to be told from bad JSON. */
 enum proto_code proto_decode(const char *buf, size_t len, size_t max_text,
                              struct proto_request *req);
+
+/* proto_decode() reads a flat object of plain strings (what browsers send)
+ * in place and leaves every other frame to this, its jansson decoder: the
+ * same contract, exposed so that the fuzz target can check both agree. */
+enum proto_code proto_decode_tree(const char *buf, size_t len, size_t max_text,
+                                  struct proto_request *req);
 
 /* Releases what 'req' owns; a zeroed or already-cleaned request is a no-op. */
 void proto_request_cleanup(struct proto_request *req);

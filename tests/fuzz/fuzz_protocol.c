@@ -3,7 +3,9 @@
  * into proto_decode(); every accepted message is re-encoded through
  * proto_encode_reply() with its text as the reply text, and the output must
  * parse back as JSON with the same text (the encoder's escaping is exact).
- * Also runs the unmatched-log redaction over the same bytes.
+ * proto_decode() reads flat frames in place and leaves the rest to jansson:
+ * the jansson decoder alone (proto_decode_tree()) must decide every input
+ * the same way. Also runs the unmatched-log redaction over the same bytes.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -53,6 +55,23 @@ static void fuzz_roundtrip(const struct proto_request *req)
     free(text);
 }
 
+/* Both decoders: the same code, the same request. */
+static void fuzz_same(const struct proto_request *a, enum proto_code ca, const char *buf,
+                      size_t len, size_t max_text)
+{
+    struct proto_request b;
+    enum proto_code cb = proto_decode_tree(buf, len, max_text, &b);
+
+    fuzz_check(ca == cb);
+    if (cb != PROTO_OK)
+        return;
+    fuzz_check(a->type == b.type && a->lang == b.lang);
+    fuzz_check(strcmp(a->intent, b.intent) == 0);
+    fuzz_check(a->text_len == b.text_len);
+    fuzz_check(a->text_len == 0 || memcmp(a->text, b.text, a->text_len) == 0);
+    proto_request_cleanup(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct proto_request req;
@@ -68,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size--;
     }
     code = proto_decode((const char *)data, size, max_text, &req);
+    fuzz_same(&req, code, (const char *)data, size, max_text);
     if (code == PROTO_OK) {
         fuzz_check(req.type != PROTO_MESSAGE || req.text_len <= max_text);
         fuzz_roundtrip(&req);
