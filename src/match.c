@@ -3089,9 +3089,9 @@ static int spell_add_words(struct spell *sp, const struct word_alts *wa)
         size_t n = strlen(wa->lits[k]);
         if (spell_add_text(sp, wa->lits[k], n, 0) < 0)
             return VIGIE_ENOMEM;
-        /* `flood\w*`: "flooding" is as known as "flood" */
-        if (wa->end[k] == WORD_END_REST_OF_WORD && !strchr(wa->lits[k], ' ') &&
-            spell_add_stem(sp, wa->lits[k], n) < 0)
+        /* `flood\w*`: "flooding" is as known as "flood" (spell_add_stem()
+         * keeps single words of a-z only) */
+        if (wa->end[k] == WORD_END_REST_OF_WORD && spell_add_stem(sp, wa->lits[k], n) < 0)
             return VIGIE_ENOMEM;
     }
     return 0;

@@ -240,14 +240,16 @@ static int spell_grow_slots(struct spell *sp)
     return 0;
 }
 
-static int spell_add_word(struct spell *sp, const char *w, size_t n, unsigned weight)
+/* Adds 'weight' to the word's count, adding the word first when it is new.
+ * Returns its id, or VIGIE_ENOMEM. */
+static long spell_add_word(struct spell *sp, const char *w, size_t n, unsigned weight)
 {
     long id = spell_find(sp, w, n);
     size_t j;
 
     if (id >= 0) {
         sp->freq[id] += weight;
-        return 0;
+        return id;
     }
     if ((sp->n + 1) * 2 > sp->n_slots && spell_grow_slots(sp) < 0)
         return VIGIE_ENOMEM;
@@ -283,8 +285,7 @@ static int spell_add_word(struct spell *sp, const char *w, size_t n, unsigned we
     while (sp->slots[j])
         j = (j + 1) & (sp->n_slots - 1);
     sp->slots[j] = (uint32_t)sp->n + 1;
-    sp->n++;
-    return 0;
+    return (long)sp->n++;
 }
 
 static int is_sep(char c)
@@ -320,11 +321,10 @@ int spell_add_stem(struct spell *sp, const char *w, size_t n)
         return VIGIE_EINVAL;
     if (n < SPELL_MIN_STEM || n > SPELL_MAX_LEN || !is_az(w, n))
         return 0;
-    if (spell_add_word(sp, w, n, 0) < 0)
+    id = spell_add_word(sp, w, n, 0);
+    if (id < 0)
         return VIGIE_ENOMEM;
-    id = spell_find(sp, w, n);
-    if (id >= 0)
-        sp->stem[id] = 1;
+    sp->stem[id] = 1;
     return 0;
 }
 

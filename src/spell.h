@@ -39,11 +39,11 @@ int spell_add_text(struct spell *sp, const char *key, size_t len, unsigned weigh
 /* Shortest stem spell_add_stem() keeps. */
 #define SPELL_MIN_STEM 3
 
-/* Adds stem 'w' ('n' bytes of a-z): a pattern matches any word it begins
+/* Adds stem 'w' ('n' bytes): a pattern matches any word it begins
  * (`flood\w*`), so such a word is known as typed and never corrected (into
- * a word the pattern or veto would no longer see). Shorter stems than
- * SPELL_MIN_STEM are ignored. 0, VIGIE_ENOMEM, or VIGIE_EINVAL after
- * spell_finish(). */
+ * a word the pattern or veto would no longer see). A stem that is not one
+ * word of a-z, or shorter than SPELL_MIN_STEM, is ignored. 0, VIGIE_ENOMEM,
+ * or VIGIE_EINVAL after spell_finish(). */
 int spell_add_stem(struct spell *sp, const char *w, size_t n);
 
 /* Builds the deletion index; the vocabulary is read-only afterwards.

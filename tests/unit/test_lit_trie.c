@@ -1,7 +1,7 @@
 /*
  * test_lit_trie.c - the double-array trie (lit_trie.h): every string is
- * found where it ends, nothing else is, and walks stop where no string
- * goes on.
+ * found where it ends, nothing else is, walks stop where no string goes
+ * on, and lit_trie_map_vals() renumbers exactly the strings' ends.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,6 +39,34 @@ static void test_small_set(void **state)
     assert_int_equal(walk(&t, "c"), -1);       /* begins none */
     assert_int_equal(walk(&t, "\xc3\xa9"), 0); /* a prefix, not a string */
     lit_trie_free(&t);
+}
+
+static void test_map_vals(void **state)
+{
+    const char *s[] = {"a", "ab", "abc", "b", "ba"};
+    const uint32_t to[] = {50, 7, 9, 1, 0xfffffff0u};
+    struct lit_trie t;
+
+    (void)state;
+    assert_int_equal(lit_trie_build(&t, s, 5), 0);
+    lit_trie_map_vals(&t, to);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(walk(&t, s[i]), (long)to[i]);
+    assert_int_equal(walk(&t, "abcd"), -1);
+    assert_int_equal(walk(&t, "c"), -1);
+    lit_trie_free(&t);
+
+    /* a prefix that is no string keeps 0 */
+    {
+        const char *u[] = {"abc", "abd"};
+        const uint32_t uto[] = {3, 4};
+        assert_int_equal(lit_trie_build(&t, u, 2), 0);
+        lit_trie_map_vals(&t, uto);
+        assert_int_equal(walk(&t, "ab"), 0);
+        assert_int_equal(walk(&t, "abc"), 3);
+        assert_int_equal(walk(&t, "abd"), 4);
+        lit_trie_free(&t);
+    }
 }
 
 static void test_empty_set(void **state)
@@ -103,6 +131,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_set),
+        cmocka_unit_test(test_map_vals),
         cmocka_unit_test(test_empty_set),
         cmocka_unit_test(test_random_sets),
     };
