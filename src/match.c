@@ -1296,18 +1296,24 @@ static void pf_note_start(struct prefilter *pf, uint32_t j, int seen, uint32_t p
 static size_t pf_hit(struct prefilter *pf, uint32_t j, uint32_t pos, size_t n)
 {
     struct pf_run *e = &pf->run[j];
-    int seen = e->stamp == pf->gen;
+    /* Locals: the stores below could alias the prefilter's own fields, which
+     * the compiler would otherwise read again for every posting. */
+    const uint32_t gen = pf->gen;
+    const size_t n_patterns = pf->n_patterns;
+    struct pf_state *const state = pf->state;
+    uint32_t *const matched = pf->matched;
+    const struct pf_post *pp, *end;
+    int seen = e->stamp == gen;
 
     if (e->n_start)
         pf_note_start(pf, j, seen, pos);
     if (seen)
         return n; /* a second occurrence adds nothing else */
-    e->stamp = pf->gen;
-    for (uint32_t q = e->post; q < e->post + e->n_post; q++) {
-        const struct pf_post *pp = &pf->post[q];
-        struct pf_state *st = &pf->state[pp->pattern];
-        if (st->stamp != pf->gen) {
-            st->stamp = pf->gen;
+    e->stamp = gen;
+    for (pp = pf->post + e->post, end = pp + e->n_post; pp < end; pp++) {
+        struct pf_state *st = &state[pp->pattern];
+        if (st->stamp != gen) {
+            st->stamp = gen;
             st->mask = 0;
         } else if (st->mask & pp->bit) {
             continue;
@@ -1315,8 +1321,8 @@ static size_t pf_hit(struct prefilter *pf, uint32_t j, uint32_t pos, size_t n)
         st->mask |= pp->bit;
         /* A candidate once every requirement set has a literal (a part
          * is only marked present). */
-        if (st->mask == st->full && pp->pattern < pf->n_patterns)
-            pf->matched[n++] = pp->pattern;
+        if (st->mask == st->full && pp->pattern < n_patterns)
+            matched[n++] = pp->pattern;
     }
     return n;
 }
@@ -1915,14 +1921,16 @@ fail:
  * a part keeps its leftmost match, and there its first literal. */
 static void wx_hit(struct word_index *wx, const struct wx_entry *e, size_t i, size_t span)
 {
-    uint32_t q;
+    /* locals: the stores below could alias the index's own fields */
+    const uint32_t gen = wx->gen;
+    struct wx_state *const state = wx->state;
+    const struct wx_post *pp = wx->post + e->post, *end = pp + e->n_post;
 
-    for (q = e->post; q < e->post + e->n_post; q++) {
-        const struct wx_post *pp = &wx->post[q];
-        struct wx_state *st = &wx->state[pp->part];
-        if (st->stamp == wx->gen && (st->pos < i || st->order <= pp->order))
+    for (; pp < end; pp++) {
+        struct wx_state *st = &state[pp->part];
+        if (st->stamp == gen && (st->pos < i || st->order <= pp->order))
             continue;
-        st->stamp = wx->gen;
+        st->stamp = gen;
         st->pos = (uint32_t)i;
         st->order = pp->order;
         st->span = (uint32_t)span;
@@ -1935,6 +1943,7 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
 {
     const unsigned char *k = (const unsigned char *)key;
     size_t i, L;
+    uint32_t gen;
 
     for (i = 0; i < len; i++)
         if (!wa_alnum(k[i]) && k[i] != ' ' && k[i] != '\'')
@@ -1946,6 +1955,7 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
             wx->ent[j].stamp = 0;
         wx->gen = 1;
     }
+    gen = wx->gen;
     for (i = 0; i < len; i++) {
         int32_t st = LIT_TRIE_ROOT;
         if (!wa_alnum(k[i]) || (i > 0 && wa_alnum(k[i - 1])))
@@ -1963,7 +1973,7 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
                 struct wx_entry *e = &wx->ent[j];
                 int end = e->end;
                 size_t span = L;
-                if (e->stamp == wx->gen)
+                if (e->stamp == gen)
                     continue;
                 if (end == WORD_END_BOUNDARY && !at_end)
                     continue;
@@ -1972,7 +1982,7 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
                         span++;
                 /* its parts now hold a match at or before i: a later
                  * occurrence of the literal changes none of them */
-                e->stamp = wx->gen;
+                e->stamp = gen;
                 wx_hit(wx, e, i, span);
             }
         }
