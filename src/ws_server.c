@@ -16,6 +16,8 @@
 
 #include <errno.h>
 #include <libwebsockets.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -1066,6 +1068,11 @@ static void ws_accept(struct server *srv)
             close(fd);
             continue;
         }
+        /* lws sets TCP_NODELAY on what its own listener accepts, not on an
+         * adopted socket: without it, a reply written while an earlier one
+         * is unacknowledged waits for the client's delayed ACK (Nagle). */
+        if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int)) != 0)
+            LOG_WARN("server", "TCP_NODELAY: %s", strerror(errno));
         /* On failure lws closes the descriptor itself. */
         if (!lws_adopt_socket_vhost(srv->vhost, fd))
             LOG_WARN("server", "could not adopt an accepted connection");
