@@ -77,6 +77,9 @@ static const char *const builtin[] = {
     "est-ce que c'est confidentiel",
 };
 
+/* Distinct questions cycled through for the answer cache's figure. */
+#define CACHE_WORKING_SET 4096
+
 struct texts {
     char **v;
     size_t n, cap;
@@ -573,11 +576,19 @@ int main(int argc, char **argv)
     }
     if (dialogue_cache_size(set, DIALOGUE_CACHE_ENTRIES) == 0) {
         /* us_per_msg() runs the mix once before it measures: every
-         * question has then been seen */
-        double cold = full.all, warm_us = us_per_msg(set, &t, seconds);
-        printf("answer cache on, every question seen before: %.2f us/msg (%.0f msg/s), "
-               "%.0fx less than folding and matching\n",
-               warm_us, 1e6 / warm_us, cold / warm_us);
+         * question has then been seen. The repeats are the first
+         * CACHE_WORKING_SET questions: the whole dev set no longer fits a
+         * 4-way cache of DIALOGUE_CACHE_ENTRIES, and cycling through more
+         * than a set holds misses every time (LRU). */
+        struct texts seen = t;
+        double cold = full.all, warm_us;
+        if (seen.n > CACHE_WORKING_SET)
+            seen.n = CACHE_WORKING_SET;
+        warm_us = us_per_msg(set, &seen, seconds);
+        printf(
+            "answer cache on, %zu questions each seen before: %.2f us/msg (%.0f msg/s), "
+            "%.0fx less than folding and matching\n",
+            seen.n, warm_us, 1e6 / warm_us, cold / warm_us);
     }
     intent_set_free(set);
     free_texts(&t);
