@@ -349,6 +349,29 @@ static void put_char(struct fold_out *o, const char *c, size_t len, int is_lette
     }
 }
 
+/* The emoji that say "help": they fold to the word sos, so that a message of
+ * emoji alone still reaches the emergency patterns. */
+static int is_distress_emoji(uint32_t cp)
+{
+    return cp == 0x1F198 /* squared SOS */ || cp == 0x1F6A8 /* police car light */;
+}
+
+/* Writes the word "sos" for a distress emoji that ended at input byte
+ * 'consumed', when the key stays no longer than the input read so far
+ * (space before, the word, a space owed after); else the emoji is only a
+ * separator: an emoji glued to the word before it ("help🆘") may lack
+ * the room, one after a space never does. */
+static void put_distress_word(struct fold_out *o, size_t consumed)
+{
+    flush_run(o);
+    if (o->n + (o->n > 0) + 3 + 1 <= consumed) {
+        o->space = 1;
+        put_space_owed(o);
+        put_bytes(o, "sos", 3);
+    }
+    o->space = 1;
+}
+
 /* norm_fold_cp() and put_char() for one ASCII byte, without the detour
  * through a code point and a string: most messages are ASCII only. */
 static void put_ascii_byte(struct fold_out *o, unsigned char c)
@@ -402,6 +425,10 @@ int norm_text(const char *in, size_t len, char *out, size_t cap, size_t *out_len
             return VIGIE_EUTF8;
         }
         i += (size_t)n;
+        if (is_distress_emoji(cp)) {
+            put_distress_word(&o, i);
+            continue;
+        }
         switch (norm_fold_cp(cp, f)) {
             case NORM_LETTER: {
                 /* Multi-letter folds (œ -> oe) enter the run machine one

@@ -7,7 +7,8 @@
  *     œ->oe, æ->ae, ß->ss, fullwidth and mathematical letters to ASCII;
  *  2. apostrophe-like characters (’ ‘ ` ´ ʼ ′) become ASCII ';
  *  3. anything that is not a letter, a digit or ' becomes a space
- *     (punctuation, symbols, emoji, controls); invisible characters
+ *     (punctuation, symbols, emoji, controls), except the emoji SOS and
+ *     police light, which become the word "sos"; invisible characters
  *     (combining marks, zero-width, soft hyphen, variation selectors) vanish;
  *  4. a run of 3 or more identical letters becomes one ("helllp" -> "help");
  *  5. spaces collapsed to one, leading and trailing spaces removed.

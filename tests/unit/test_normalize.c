@@ -64,6 +64,13 @@ static const struct fold_case cases[] = {
     {"\x00x", "x"},
     {"?!...", ""},
     {"", ""},
+    /* the emoji SOS and police light are the word sos (room permitting) */
+    {"\xf0\x9f\x86\x98", "sos"},
+    {"\xf0\x9f\x86\x98\xf0\x9f\x94\x92\xf0\x9f\x98\xad", "sos"},
+    {"\xf0\x9f\x9a\xa8 help \xf0\x9f\x99\x8f", "sos help"},
+    {"aidez moi \xf0\x9f\x86\x98\xf0\x9f\x86\x98!", "aidez moi sos sos"},
+    {"\xc3\xa9\xf0\x9f\x86\x98x", "e sos x"},
+    {"help\xf0\x9f\x86\x98", "help"},
 };
 
 static void test_fold_table(void **state)
