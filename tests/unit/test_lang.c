@@ -167,7 +167,7 @@ static void test_lexicon(void **state)
 }
 
 /* A message that switches language midway is answered in the language it
- * opens with, even when the other has as many words or an accent. */
+ * opens with when the other has about as many words, or an accent. */
 static void test_opening_language(void **state)
 {
     (void)state;
