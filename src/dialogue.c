@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "alarm.h"
 #include "alloc.h"
 #include "answer_cache.h"
 #include "error.h"
@@ -176,6 +177,79 @@ int dialogue_cache_size(struct intent_set *set, size_t entries)
     return set->answers ? 0 : VIGIE_ENOMEM;
 }
 
+/* A long message often tells its story and asks its question first, and
+ * says the danger last ("I wanted to know how to report this. He just came
+ * in, he's grabbing her"); the emergency patterns' vetoes, written for
+ * questions about signs or reporting, then stand down on the whole text.
+ * Its last sentence, last two and last three (each with more of the
+ * message before it) are matched again on their own, and an emergency
+ * there makes the message one when the danger model agrees on that part:
+ * as much as it must to turn a fallback into an emergency when a pattern
+ * found it (a part read alone loses the context that vetoed it: "can I
+ * take part if I don't live in Canada right now?" after a DataJam question
+ * scores -19, "he just came in, he's grabbing her" 112), and more when
+ * only the danger model did (on the sets of session 13, the parts it alone
+ * found in danger scored 83 and 112, those wrongly found 31 and 34: "my
+ * bus is finally coming around the corner", "I'm not in danger tonight"
+ * said after the rest). */
+#define DANGER_TAIL_LOG_ODDS       28.0 /* match.c's ALARM_FALLBACK_LOG_ODDS */
+#define DANGER_TAIL_MODEL_LOG_ODDS 60.0
+static int is_sentence_end(char c)
+{
+    return c == '.' || c == '!' || c == '?' || c == '\n';
+}
+
+/* Where the sentence that ends at 'end' (exclusive) begins. */
+static size_t sentence_before(const char *text, size_t end)
+{
+    size_t i = end;
+
+    while (i > 0 && (is_sentence_end(text[i - 1]) || text[i - 1] == ' '))
+        i--;
+    while (i > 0 && !is_sentence_end(text[i - 1]))
+        i--;
+    return i;
+}
+
+static int danger_at_end(const struct intent_set *set, const char *text, size_t len)
+{
+    size_t starts[3];
+    int n = 0;
+
+    if (set->emergency < 0 || !alarm_trusted(set->alarm))
+        return 0;
+    /* the last one, two and three sentences, each with more before it */
+    for (size_t end = len; n < 3; n++) {
+        starts[n] = sentence_before(text, end);
+        if (starts[n] == 0)
+            break;
+        end = starts[n];
+    }
+    if (n < 2)
+        return 0;
+    for (int k = 0; k < n; k++) {
+        char stack_key[512];
+        char *key = stack_key;
+        size_t key_len;
+        struct match_result m;
+        int hit;
+        if (norm_key(text + starts[k], len - starts[k], stack_key, sizeof(stack_key),
+                     &key, &key_len) < 0)
+            return 0;
+        hit = match_best_first(set, key, key_len, &m) == 0 && m.intent == set->emergency;
+        if (hit) {
+            double bar = m.stage == MATCH_PATTERN || m.stage == MATCH_CORRECTED
+                             ? DANGER_TAIL_LOG_ODDS
+                             : DANGER_TAIL_MODEL_LOG_ODDS;
+            hit = alarm_score(set->alarm, key, key_len, ALARM_OWN_NONE, NULL) >= bar;
+        }
+        norm_key_release(key, stack_key);
+        if (hit)
+            return 1;
+    }
+    return 0;
+}
+
 /* Folds and matches 'text', then weighs its language: the part of a reply
  * that depends only on the text and the catalogue (kept in set->answers). */
 static int understand(const struct intent_set *set, const char *text, size_t len,
@@ -198,6 +272,11 @@ static int understand(const struct intent_set *set, const char *text, size_t len
         rc = match_best_first(set, key, key_len, &m);
     else
         rc = match_best(set, key, key_len, &m);
+    if (rc == 0 && m.intent != set->emergency && danger_at_end(set, text, len)) {
+        m.intent = set->emergency;
+        m.stage = MATCH_PATTERN;
+        m.score = 1.0;
+    }
     if (rc == 0) {
         memset(out, 0, sizeof(*out));
         out->intent = (int32_t)m.intent;
