@@ -192,7 +192,6 @@ int dialogue_cache_size(struct intent_set *set, size_t entries)
  * found in danger scored 83 and 112, those wrongly found 31 and 34: "my
  * bus is finally coming around the corner", "I'm not in danger tonight"
  * said after the rest). */
-#define DANGER_TAIL_LOG_ODDS       28.0 /* match.c's ALARM_FALLBACK_LOG_ODDS */
 #define DANGER_TAIL_MODEL_LOG_ODDS 60.0
 static int is_sentence_end(char c)
 {
@@ -239,7 +238,7 @@ static int danger_at_end(const struct intent_set *set, const char *text, size_t 
         hit = match_best_first(set, key, key_len, &m) == 0 && m.intent == set->emergency;
         if (hit) {
             double bar = m.stage == MATCH_PATTERN || m.stage == MATCH_CORRECTED
-                             ? DANGER_TAIL_LOG_ODDS
+                             ? ALARM_FALLBACK_LOG_ODDS
                              : DANGER_TAIL_MODEL_LOG_ODDS;
             hit = alarm_score(set->alarm, key, key_len, ALARM_OWN_NONE, NULL) >= bar;
         }

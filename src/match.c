@@ -2602,8 +2602,9 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
  *   highest question of another intent there had 5.2 per feature; 56% of
  *   emergency's examples, scored as above, clear the first two bars. The
  *   third keeps worried questions about a runaway teen or a sister seen at
- *   a hotel with an older man with their intents. */
-#define ALARM_FALLBACK_LOG_ODDS 28.0
+ *   a hotel with an older man with their intents.
+ * ALARM_FALLBACK_LOG_ODDS is in match.h: dialogue.c holds the end of a long
+ * message to the same bar. */
 #define ALARM_OVERRIDE_LOG_ODDS 32.0
 #define ALARM_OVERRIDE_STRENGTH 6.0
 

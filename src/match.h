@@ -29,6 +29,10 @@
 
 #define MATCH_MAX_CLOSE 3
 
+/* The danger model's log-odds from which a message nothing else understood
+ * becomes an emergency (how it was set: match.c, before apply_alarm()). */
+#define ALARM_FALLBACK_LOG_ODDS 28.0
+
 /* MATCH_CORRECTED: no pattern matched the key, but one matched it once
  * its misspelt words were corrected against the catalogue's vocabulary.
  * MATCH_ALARM: the danger model (alarm.h) found strong evidence of danger
