@@ -1634,6 +1634,45 @@ static pcre2_code *compile_part(struct intent_set *set, const char *src, size_t 
     return code;
 }
 
+/* compile_part(), anchored, for the code tried at a pattern's starts: with
+ * a callout (?C1) where its head ends, when a ".*" at its top level follows
+ * the head (regex_dotstar_at()). At a start where such a pattern fails,
+ * the callout told match.c where the head ended: the rest matches nowhere
+ * after that, so no later start can match (see starts_exec()). '*cut' says
+ * whether the callout is there. */
+static pcre2_code *compile_starts_code(struct intent_set *set, const char *src,
+                                       size_t len, int *cut, int *errcode)
+{
+    uint32_t opts = PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C | PCRE2_ANCHORED;
+    char *factored = NULL, *with = NULL;
+    const char *s = src;
+    pcre2_code *code = NULL;
+    PCRE2_SIZE erroff;
+    size_t n = len, at = 0;
+
+    *cut = 0;
+    if (regex_dotstar_at(src, len)) {
+        factored = regex_factor(src, len);
+        if (factored) {
+            s = factored;
+            n = strlen(factored);
+        }
+        at = regex_dotstar_at(s, n);
+    }
+    if (at)
+        with = alloc_malloc(n + sizeof("(?C1)"));
+    if (with) {
+        memcpy(with, s, at);
+        memcpy(with + at, "(?C1)", 5);
+        memcpy(with + at + 5, s + at, n - at);
+        code = pcre2_compile((PCRE2_SPTR)with, n + 5, opts, errcode, &erroff, set->cctx);
+        *cut = code != NULL;
+    }
+    alloc_free(with);
+    alloc_free(factored);
+    return code ? code : compile_part(set, src, len, 1, errcode);
+}
+
 /* Where a match of 'src' ('len' bytes, searched anywhere) can begin, and
  * the code to try there (struct pattern_starts). 0 (nothing filled when no
  * set was found or the anchored code does not compile), or -1 out of
@@ -1659,7 +1698,7 @@ static int compile_starts(struct intent_set *set, const char *src, size_t len,
         st->lits.n = k + 1;
     }
     st->lits.n_sets = 1;
-    st->code = compile_part(set, src, len, 1, &errcode);
+    st->code = compile_starts_code(set, src, len, &st->cut, &errcode);
     if (!st->code) {
         match_literals_free(&st->lits);
         return errcode == PCRE2_ERROR_NOMEMORY || errcode == PCRE2_ERROR_HEAPLIMIT ? -1

@@ -86,6 +86,9 @@ struct pattern_lits {
 struct pattern_starts {
     pcre2_code *code; /* owned */
     struct pattern_lits lits;
+    /* 1: 'code' has a callout where its head ends, before a ".*" at its
+     * top level (see compile_starts_code() in intent.c) */
+    int cut;
 };
 
 /* A regex made only of alternative words, \b(?:w1|w2 x|w3\w*|...)\b (with

@@ -943,7 +943,27 @@ struct prefilter {
     struct pf_pos *at_pool;
     uint32_t at_used, at_cap;
     int at_overflow; /* the pool was too small for this key */
+    /* starts_exec() of a code with a callout where its head ends
+     * (pattern_starts.cut): the least end of the head in the current try,
+     * and the least of the tries that failed (SIZE_MAX: none yet) */
+    size_t cut_end, cut_dead;
 };
+
+/* pcre2's callout at the end of a head followed by ".*" (see
+ * compile_starts_code() in intent.c): when a try of the pattern at some
+ * start failed after its head ended at e, the rest matched at no position
+ * from e on, so a path whose head ends at or after e cannot match either.
+ * Returns 1 (pcre2 backtracks) for such a path, else 0 (go on). */
+static int cut_callout(pcre2_callout_block *cb, void *data)
+{
+    struct prefilter *pf = data;
+
+    if (cb->current_position >= pf->cut_dead)
+        return 1;
+    if (cb->current_position < pf->cut_end)
+        pf->cut_end = cb->current_position;
+    return 0;
+}
 
 static uint32_t pf_three(const unsigned char *k)
 {
@@ -1261,6 +1281,8 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     alloc_free(fill);
     alloc_free(all);
     alloc_free(lits);
+    pf->cut_dead = SIZE_MAX;
+    pcre2_set_callout(set->mctx, cut_callout, pf);
     return pf;
 fail:
     alloc_free(fill);
@@ -2228,7 +2250,7 @@ static int starts_exec(const struct intent_set *set, const pcre2_code *code,
                        const struct pattern_starts *st, size_t slot, int walked,
                        const char *key, size_t len, size_t *span)
 {
-    const struct prefilter *pf = set->prefilter;
+    struct prefilter *pf = set->prefilter;
     uint32_t pos[STARTS_MAX], first = UINT32_MAX, q, e;
     size_t n = 0, k;
     int many = 0;
@@ -2263,10 +2285,17 @@ static int starts_exec(const struct intent_set *set, const pcre2_code *code,
         return 0; /* none of its starts: it cannot match */
     if (many)
         return pcre_exec_from(set, code, key, len, first, span);
+    pf->cut_dead = SIZE_MAX;
     for (k = 0; k < n; k++) {
-        int rc = pcre_exec_from(set, st->code, key, len, pos[k], span);
+        int rc;
+        if (st->cut && pos[k] >= pf->cut_dead)
+            break; /* a head from here ends after the last place the rest matched */
+        pf->cut_end = SIZE_MAX;
+        rc = pcre_exec_from(set, st->code, key, len, pos[k], span);
         if (rc != 0)
             return rc;
+        if (pf->cut_end < pf->cut_dead)
+            pf->cut_dead = pf->cut_end;
     }
     return 0;
 }

@@ -421,3 +421,39 @@ int regex_lead(const char *src, size_t len, struct regex_lead *out)
         out->n = 0;
     return out->n > 0;
 }
+
+size_t regex_dotstar_at(const char *src, size_t len)
+{
+    size_t from = 0;
+    int depth = 0;
+
+    /* \K(?:(?:...)) around the whole pattern: its inside is the top level */
+    if (len >= 2 && src[0] == '\\' && src[1] == 'K')
+        from = 2;
+    while (len - from > 4 && memcmp(src + from, "(?:", 3) == 0 &&
+           regex_group_end(src, len, from) == len - 1) {
+        from += 3;
+        len--;
+    }
+    for (size_t i = from; i < len; i++) {
+        char c = src[i];
+        if (c == '\\') {
+            i++; /* the escaped byte; regex_lead() refused the longer forms */
+        } else if (c == '[') {
+            size_t end = regex_class_end(src, len, i);
+            if (!end)
+                return 0;
+            i = end;
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            depth--;
+        } else if (depth == 0 && c == '|') {
+            return 0;
+        } else if (depth == 0 && c == '.' && i > from && i + 1 < len &&
+                   src[i + 1] == '*' && (i + 2 == len || src[i + 2] != '+')) {
+            return i;
+        }
+    }
+    return 0;
+}

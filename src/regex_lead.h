@@ -7,7 +7,10 @@
 
 #include <stddef.h>
 
-#define REGEX_LEAD_MAX 48 /* strings at most */
+/* Strings at most. Past it, strings are cut to shorter prefixes that begin
+ * more often: 48 -> 160 made 2 KiB messages a fifth cheaper and typical
+ * ones 6% (callgrind; tests/bench/HISTORY.md, session 14). */
+#define REGEX_LEAD_MAX 160
 #define REGEX_LEAD_LEN 12 /* bytes kept of each */
 
 struct regex_lead {
@@ -27,5 +30,11 @@ struct regex_lead {
  * class too wide, or uses a construct this reader does not follow:
  * back references, options, \Q, \p, verbs, named groups). */
 int regex_lead(const char *src, size_t len, struct regex_lead *out);
+
+/* The offset of the first ".*" (greedy or lazy) at the top level of 'src'
+ * ('len' bytes, a pattern regex_lead() could read), after at least one
+ * byte of head: every match is the head, then anything, then the rest. 0
+ * when there is none, or when the top level is an alternation. */
+size_t regex_dotstar_at(const char *src, size_t len);
 
 #endif

@@ -332,12 +332,80 @@ static void test_prefilter_is_exact(void **state)
     }
 }
 
+/* Patterns whose head is followed by ".*": once a try fails after its head,
+ * no later start is tried (starts_exec() in match.c). The answer must be
+ * the one pcre2 alone gives, wherever the heads and the rest fall. */
+static const char cut_catalogue[] =
+    "{\"intents\": [\n"
+    "{\"id\": \"fallback\", \"label\": {\"en\": \"?\", \"fr\": \"?\"},\n"
+    " \"examples\": {\"en\": [\"e 1\",\"e 2\",\"e 3\",\"e 4\",\"e 5\",\"e 6\",\"e "
+    "7\",\"e 8\",\"e 9\",\"e 10\",\"e 11\",\"e 12\"], \"fr\": [\"e 1\",\"e 2\",\"e "
+    "3\",\"e 4\",\"e 5\",\"e 6\",\"e 7\",\"e 8\",\"e 9\",\"e 10\",\"e 11\",\"e 12\"]},\n"
+    " \"answers\": {\"en\": [\"no\"], \"fr\": [\"non\"]}, \"sources\": [\"t\"]},\n"
+    "{\"id\": \"cut\", \"label\": {\"en\": \"C\", \"fr\": \"C\"},\n"
+    " \"patterns\": {\"en\": [\"\\\\byoung(?: people)?\\\\b.*\\\\bpeople\\\\b\",\n"
+    "   \"\\\\b(?:know|tell)\\\\b(?!.*\\\\bjoke\\\\b).*?\\\\bwork(?:ers)?\\\\b\",\n"
+    "   \"\\\\K(?:\\\\b(?:signs?|spot) of\\\\b.*\\\\b(?:teens?|kids)\\\\b)\"],\n"
+    "   \"fr\": [\"\\\\bsignes\\\\b.*\\\\b(?:ados?|jeunes)\\\\b\"]},\n"
+    " \"examples\": {\"en\": [\"e 1\",\"e 2\",\"e 3\",\"e 4\",\"e 5\",\"e 6\",\"e "
+    "7\",\"e 8\",\"e 9\",\"e 10\",\"e 11\",\"e 12\"], \"fr\": [\"e 1\",\"e 2\",\"e "
+    "3\",\"e 4\",\"e 5\",\"e 6\",\"e 7\",\"e 8\",\"e 9\",\"e 10\",\"e 11\",\"e 12\"]},\n"
+    " \"answers\": {\"en\": [\"c\"], \"fr\": [\"c\"]}, \"sources\": [\"t\"]},\n"
+    "{\"id\": \"emergency\", \"priority\": 100, \"label\": {\"en\": \"E\", \"fr\": "
+    "\"U\"},\n"
+    " \"patterns\": {\"en\": [\"\\\\bdanger\\\\b\"], \"fr\": [\"\\\\bdanger\\\\b\"]},\n"
+    " \"examples\": {\"en\": [\"e 1\",\"e 2\",\"e 3\",\"e 4\",\"e 5\",\"e 6\",\"e "
+    "7\",\"e 8\",\"e 9\",\"e 10\",\"e 11\",\"e 12\"], \"fr\": [\"e 1\",\"e 2\",\"e "
+    "3\",\"e 4\",\"e 5\",\"e 6\",\"e 7\",\"e 8\",\"e 9\",\"e 10\",\"e 11\",\"e 12\"]},\n"
+    " \"answers\": {\"en\": [\"911\"], \"fr\": [\"911\"]}, \"sources\": [\"t\"]}\n"
+    "]}\n";
+
+static void test_head_cut_is_exact(void **state)
+{
+    static const char *const texts[] = {
+        "young people",
+        "young and old people",
+        "people young",
+        "young young people",
+        "i know a joke about work",
+        "know work",
+        "tell me a joke then i know work",
+        "work i know",
+        "i know tell know joke work",
+        "do you know where tell workers go",
+        "signs of teens",
+        "spot of tea, signs of nothing, spot of kids",
+        "kids signs of",
+        "signes ados",
+        "signes signes signes",
+        "ados signes jeunes signes",
+        "know know know know know know know know know know work"};
+    struct intent_set *cset = intent_set_parse(
+        "cut.json", cut_catalogue, sizeof(cut_catalogue) - 1, diag_print_cb, NULL);
+
+    (void)state;
+    assert_non_null(cset);
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        char key[256];
+        size_t n;
+        struct match_result fast, slow;
+        assert_int_equal(norm_text(texts[i], strlen(texts[i]), key, sizeof(key), &n), 0);
+        assert_int_equal(match_best(cset, key, n, &fast), 0);
+        assert_int_equal(match_patterns_slow(cset, key, n, &slow), 0);
+        assert_int_equal(fast.stage == MATCH_PATTERN, slow.stage == MATCH_PATTERN);
+        if (slow.stage == MATCH_PATTERN)
+            assert_int_equal(fast.pattern, slow.pattern);
+    }
+    intent_set_free(cset);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_priority_beats_greeting),
         cmocka_unit_test(test_emergency_outranks_all),
         cmocka_unit_test(test_longest_span_wins),
+        cmocka_unit_test(test_head_cut_is_exact),
         cmocka_unit_test(test_language_mask),
         cmocka_unit_test(test_fuzzy_typos),
         cmocka_unit_test(test_out_of_scope_is_fallback),

@@ -81,12 +81,36 @@ static void test_no_set(void **state)
     check("a)b", NULL);
 }
 
+static size_t dotstar(const char *src)
+{
+    return regex_dotstar_at(src, strlen(src));
+}
+
+static void test_dotstar_at(void **state)
+{
+    (void)state;
+    assert_int_equal(dotstar("\\bsigns\\b.*\\bteen"), 9);
+    assert_int_equal(dotstar("a.*?b"), 1);
+    assert_int_equal(dotstar("(?:a.*b)"), 4);          /* one group around all */
+    assert_int_equal(dotstar("\\K(?:(?:a)b.*c)"), 11); /* \\K first */
+    assert_int_equal(dotstar("a(?!.*x).*b"), 8);       /* lookaheads are the head's */
+    assert_int_equal(dotstar(".*x"), 0);               /* no head */
+    assert_int_equal(dotstar("a|b.*c"), 0);            /* an alternation on top */
+    assert_int_equal(dotstar("(?:a|b.*c)"), 0);
+    assert_int_equal(dotstar("(?:a)|(?:b.*c)"), 0);
+    assert_int_equal(dotstar("a.*+b"), 0); /* possessive */
+    assert_int_equal(dotstar("a(?:.*)b"), 0);
+    assert_int_equal(dotstar("a[.*]b"), 0);
+    assert_int_equal(dotstar("a\\.*b"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literals_and_alternations),
         cmocka_unit_test(test_optional_and_repeated_atoms),
         cmocka_unit_test(test_no_set),
+        cmocka_unit_test(test_dotstar_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
