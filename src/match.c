@@ -945,8 +945,11 @@ struct prefilter {
     int at_overflow; /* the pool was too small for this key */
     /* starts_exec() of a code with a callout where its head ends
      * (pattern_starts.cut): the least end of the head in the current try,
-     * and the least of the tries that failed (SIZE_MAX: none yet) */
+     * and the least of the tries that failed (SIZE_MAX: none yet). The
+     * callout acts only while 'cut_on': pcre2 calls it for every callout
+     * of the match context, an organizer's (?C) in any pattern included. */
     size_t cut_end, cut_dead;
+    int cut_on;
 };
 
 /* pcre2's callout at the end of a head followed by ".*" (see
@@ -958,6 +961,8 @@ static int cut_callout(pcre2_callout_block *cb, void *data)
 {
     struct prefilter *pf = data;
 
+    if (!pf->cut_on)
+        return 0;
     if (cb->current_position >= pf->cut_dead)
         return 1;
     if (cb->current_position < pf->cut_end)
@@ -2291,7 +2296,9 @@ static int starts_exec(const struct intent_set *set, const pcre2_code *code,
         if (st->cut && pos[k] >= pf->cut_dead)
             break; /* a head from here ends after the last place the rest matched */
         pf->cut_end = SIZE_MAX;
+        pf->cut_on = st->cut;
         rc = pcre_exec_from(set, st->code, key, len, pos[k], span);
+        pf->cut_on = 0;
         if (rc != 0)
             return rc;
         if (pf->cut_end < pf->cut_dead)

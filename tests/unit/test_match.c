@@ -345,7 +345,8 @@ static const char cut_catalogue[] =
     "{\"id\": \"cut\", \"label\": {\"en\": \"C\", \"fr\": \"C\"},\n"
     " \"patterns\": {\"en\": [\"\\\\byoung(?: people)?\\\\b.*\\\\bpeople\\\\b\",\n"
     "   \"\\\\b(?:know|tell)\\\\b(?!.*\\\\bjoke\\\\b).*?\\\\bwork(?:ers)?\\\\b\",\n"
-    "   \"\\\\K(?:\\\\b(?:signs?|spot) of\\\\b.*\\\\b(?:teens?|kids)\\\\b)\"],\n"
+    "   \"\\\\K(?:\\\\b(?:signs?|spot) of\\\\b.*\\\\b(?:teens?|kids)\\\\b)\",\n"
+    "   \"\\\\bzebra\\\\b(?C1)\"],\n"
     "   \"fr\": [\"\\\\bsignes\\\\b.*\\\\b(?:ados?|jeunes)\\\\b\"]},\n"
     " \"examples\": {\"en\": [\"e 1\",\"e 2\",\"e 3\",\"e 4\",\"e 5\",\"e 6\",\"e "
     "7\",\"e 8\",\"e 9\",\"e 10\",\"e 11\",\"e 12\"], \"fr\": [\"e 1\",\"e 2\",\"e "
@@ -363,23 +364,14 @@ static const char cut_catalogue[] =
 static void test_head_cut_is_exact(void **state)
 {
     static const char *const texts[] = {
-        "young people",
-        "young and old people",
-        "people young",
-        "young young people",
-        "i know a joke about work",
-        "know work",
-        "tell me a joke then i know work",
-        "work i know",
-        "i know tell know joke work",
-        "do you know where tell workers go",
-        "signs of teens",
-        "spot of tea, signs of nothing, spot of kids",
-        "kids signs of",
-        "signes ados",
-        "signes signes signes",
-        "ados signes jeunes signes",
-        "know know know know know know know know know know work"};
+        "young people", "young and old people", "people young", "young young people",
+        "i know a joke about work", "know work", "tell me a joke then i know work",
+        "work i know", "i know tell know joke work", "do you know where tell workers go",
+        "signs of teens", "spot of tea, signs of nothing, spot of kids", "kids signs of",
+        "signes ados", "signes signes signes", "ados signes jeunes signes",
+        "know know know know know know know know know know work",
+        /* a callout an organizer wrote is not the engine's */
+        "signs of nothing at all zebra"};
     struct intent_set *cset = intent_set_parse(
         "cut.json", cut_catalogue, sizeof(cut_catalogue) - 1, diag_print_cb, NULL);
 
@@ -395,6 +387,9 @@ static void test_head_cut_is_exact(void **state)
         assert_int_equal(fast.stage == MATCH_PATTERN, slow.stage == MATCH_PATTERN);
         if (slow.stage == MATCH_PATTERN)
             assert_int_equal(fast.pattern, slow.pattern);
+        /* a callout written in a pattern is not the engine's own */
+        if (strstr(texts[i], "zebra"))
+            assert_int_equal(fast.stage, MATCH_PATTERN);
     }
     intent_set_free(cset);
 }
