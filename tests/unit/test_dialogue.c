@@ -1,11 +1,12 @@
 /*
  * test_dialogue.c - one turn at a time: errors, reply language, session
- * language switches, suggestions, links.
+ * language switches, suggestions, links, the question of a long message.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,61 @@ static void test_suggestion(void **state)
     assert_int_equal(d.lang, LANG_EN);
 }
 
+/* A long story, then its question (dialogue.c, question_intent()): in
+ * tests/fixtures/long_question, work.labour's pattern reads from "my boss"
+ * to the end and outranks by span what the question asks. */
+static void test_long_message_question_decides(void **state)
+{
+    static const char story[] =
+        "My boss keeps my passport since I arrived in the spring. I work on the "
+        "farm every day from six to eight and he takes money off my pay for the room. "
+        "My cousin says this happens to many people here. ";
+    struct intent_set *lq =
+        intent_set_load(VIGIE_FIXTURE_LONG_QUESTION, diag_print_cb, NULL);
+    struct dialogue d;
+    struct reply r;
+    char text[1024], glued[1800];
+
+    (void)state;
+    assert_non_null(lq);
+    dialogue_init(&d, LANG_EN);
+#define SAY(s) dialogue_message(lq, &d, (s), strlen(s), LANG_NONE, &r)
+    /* the question alone calls for another family: it answers */
+    snprintf(text, sizeof(text), "%sWhat does the law say about that?", story);
+    assert_int_equal(SAY(text), 0);
+    assert_string_equal(r.intent, "law.basics");
+    /* no asking sentence, or nothing but questions: the whole message */
+    snprintf(text, sizeof(text), "%sI wonder what the law says.", story);
+    assert_int_equal(SAY(text), 0);
+    assert_string_equal(r.intent, "work.labour");
+    assert_int_equal(SAY("My boss keeps my passport? Is that legal?"), 0);
+    assert_string_equal(r.intent, "work.labour");
+    /* a short message is read whole */
+    assert_int_equal(
+        SAY("My boss keeps my passport. I work every day. Is it legal here?"), 0);
+    assert_string_equal(r.intent, "work.labour");
+    /* a neighbour of the whole message's intent does not replace it */
+    assert_int_equal(
+        SAY("My daughter is fourteen and a man of thirty drives her home from school "
+            "every day. She has a new phone and new clothes that we never bought. "
+            "She stopped seeing her friends. What signs should I watch for now?"),
+        0);
+    assert_string_equal(r.intent, "signs.youth");
+    /* questions glued without spaces would need more separators than the
+     * message has bytes (a buffer on the heap: ASan sees an overflow) */
+    memset(glued, 0, sizeof(glued));
+    for (size_t i = 0; i + 3 < sizeof(glued); i += 3)
+        memcpy(glued + i, "ok?", 3);
+    assert_int_equal(SAY(glued), 0);
+    /* an emergency stays one */
+    snprintf(text, sizeof(text), "%sTonight I am locked in. What does the law say?",
+             story);
+    assert_int_equal(SAY(text), 0);
+    assert_string_equal(r.intent, "emergency");
+#undef SAY
+    intent_set_free(lq);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_links_and_suggestions),
         cmocka_unit_test(test_fallback_offers_close_topics),
         cmocka_unit_test(test_suggestion),
+        cmocka_unit_test(test_long_message_question_decides),
     };
     return cmocka_run_group_tests_name("dialogue", tests, setup, teardown);
 }
