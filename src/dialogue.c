@@ -254,21 +254,22 @@ static int danger_at_end(const struct intent_set *set, const char *text, size_t 
  * story's topic can match a longer span than the question's and win. When
  * a message of QUESTION_MIN_LEN bytes or more has at least three sentences,
  * and the asking ones (ending in '?') make at most half of it, these are
- * matched again on their own; a pattern there (not the fuzzy stage) for a
- * topic or what-to-do intent (priority at least the default) answers
- * instead, unless it is a neighbour of the whole message's intent (see
- * same_family()): "What signs should I watch for?" after a story about a
- * teenager keeps indicators.youth, which the story made precise. Measured
- * on the long-message sets before choosing (session 15): ZV +10, ZK +11,
- * ZR +5 questions, dev +13 of 22,218, held out J +1, SS and ZJ unchanged;
- * letting neighbours override too cost dev 24 and J, SS and ZJ one each.
+ * matched again on their own; a pattern there (not the fuzzy stage nor the
+ * danger model) for a topic or what-to-do intent (priority at least the
+ * default) answers instead, unless it is a neighbour of the whole message's
+ * intent (see same_family()): "What signs should I watch for?" after a
+ * story about a teenager keeps indicators.youth, which the story made
+ * precise. Measured on the long-message sets before choosing (session
+ * 15): ZV +10, ZK +11, ZR +5 questions, dev +13 of 22,218, held out J +1,
+ * SS and ZJ unchanged; letting neighbours override too cost dev 24 and J,
+ * SS and ZJ one each.
  * The half bounds the cost: a message that is mostly questions is its own
- * question, and is not matched twice (2 KiB of glued questions cost 14%
- * more without it). */
+ * question, and its second match is never longer than half of it (2 KiB of
+ * glued questions, many without their '?', cost 14% more with the step, with
+ * the bound or without). */
 #define QUESTION_MIN_LEN       200
 #define QUESTION_MIN_SENTENCES 3
 #define QUESTION_MIN_WORDS     5
-#define QUESTION_MIN_SCORE     0.99
 
 /* 1 when intents 'a' and 'b' answer neighbouring questions: their ids share
  * the part before the first '.' (indicators.*, datajam.*), or both were
@@ -343,7 +344,6 @@ static long question_intent(const struct intent_set *set, const char *text, size
         if (match_best_first(set, key, key_len, &m) == 0 && m.intent >= 0 &&
             m.intent != whole && m.intent != set->fallback &&
             m.intent != set->emergency && m.stage == MATCH_PATTERN &&
-            m.score >= QUESTION_MIN_SCORE &&
             set->intents[m.intent].priority >= INTENT_DEFAULT_PRIORITY &&
             (whole < 0 || !same_family(&set->intents[m.intent], &set->intents[whole])))
             found = m.intent;
