@@ -33,9 +33,13 @@
 #define INTENT_MAX_FILES      1000
 #define INTENT_MAX_INTENTS    20000
 #define INTENT_MAX_STRING     8192 /* one pattern, example or answer */
-#define INTENT_MATCH_LIMIT    100000
-#define INTENT_DEPTH_LIMIT    5000
-#define INTENT_HEAP_LIMIT     4096 /* KiB */
+/* A pattern once its {{definitions}} stand in it: shared vetoes make the
+ * emergency patterns long; the bound keeps a definition repeated by
+ * mistake from growing one without end. */
+#define INTENT_MAX_EXPANDED 16384
+#define INTENT_MATCH_LIMIT  100000
+#define INTENT_DEPTH_LIMIT  5000
+#define INTENT_HEAP_LIMIT   4096 /* KiB */
 
 /* snprintf that truncates silently: every buffer here is a path or a
  * message whose end may be cut without harm. */
@@ -848,6 +852,13 @@ static void expand_defines(struct loader *ld, struct intent_text *t, const char 
         s = close + 2;
     }
     out[len] = '\0';
+    /* Too long, it is reported and kept expanded all the same: what else is
+     * said of it is then about the pattern meant, not about its {{names}}. */
+    if (len > INTENT_MAX_EXPANDED)
+        diag_at(ld, t->line, t->col,
+                "%s is %zu bytes once its {{definitions}} are expanded (at most %u): "
+                "use fewer definitions in it or split it in two",
+                what, len, INTENT_MAX_EXPANDED);
     alloc_free(t->text);
     t->text = out;
 }
@@ -2285,7 +2296,10 @@ static struct intent_set *set_new(struct loader *ld)
     pcre2_set_match_limit(set->mctx, INTENT_MATCH_LIMIT);
     pcre2_set_depth_limit(set->mctx, INTENT_DEPTH_LIMIT);
     pcre2_set_heap_limit(set->mctx, INTENT_HEAP_LIMIT);
-    pcre2_set_max_pattern_length(set->cctx, INTENT_MAX_STRING);
+    /* the loader reports longer patterns itself, with their place; this
+     * only bounds what the engine derives from them (parts, factored
+     * alternations) */
+    pcre2_set_max_pattern_length(set->cctx, 2 * INTENT_MAX_EXPANDED);
     pcre2_set_parens_nest_limit(set->cctx, 50);
     return set;
 oom:
