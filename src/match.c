@@ -3369,7 +3369,21 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
             n_fixed = spell_correct(set->spell, key, len, ck, cap, &clen);
     }
     if (n_fixed > 0) {
-        if (!stage_corrected(set, ck, clen, (unsigned)n_fixed, first_alone, out)) {
+        int corrected =
+            stage_corrected(set, ck, clen, (unsigned)n_fixed, first_alone, out);
+        /* What an intent excludes in the message as typed, the corrected
+         * spelling does not answer: an exclude may name a word the
+         * corrector does not know ("spawn room") and would change. */
+        if (corrected && set->intents[out->intent].exclude.n &&
+            excluded_after_fuzzy(set, out->intent, key, len, 0, out)) {
+            bool limit_hit = out->limit_hit;
+            unsigned tried = out->n_tried;
+            result_init(set, out);
+            out->limit_hit = limit_hit;
+            out->n_tried = tried;
+            corrected = 0;
+        }
+        if (!corrected) {
             fuzzy_run(set, ck, clen, ex_intent, ex_lang, ex_index, out);
             out->n_corrected = (unsigned)n_fixed;
         }

@@ -206,6 +206,26 @@ static void test_corrected_emergency_needs_fuzzy_agreement(void **state)
     intent_set_free(set);
 }
 
+static void test_corrected_key_keeps_excludes(void **state)
+{
+    struct intent_set *set = intent_set_load(VIGIE_FIXTURE_INTENTS, NULL, NULL);
+    struct match_result m;
+
+    (void)state;
+    assert_non_null(set);
+    /* hotline excludes "hotline numbre..." as typed; the corrector, which
+     * does not know "numbre", would make it "hotline number", which the
+     * hotline pattern answers: the exclude holds for the correction too. */
+    match_text(set, "hotline numbre", &m);
+    assert_int_not_equal(m.intent, intent_set_find(set, "hotline"));
+    assert_int_equal(m.n_corrected, 1);
+    /* without the excluded word, the correction still answers */
+    match_text(set, "hotlin numbr", &m);
+    assert_int_equal(m.stage, MATCH_CORRECTED);
+    assert_int_equal(m.intent, intent_set_find(set, "hotline"));
+    intent_set_free(set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_matcher_corrects),
         cmocka_unit_test(test_corrected_emergency_needs_fuzzy_agreement),
+        cmocka_unit_test(test_corrected_key_keeps_excludes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
