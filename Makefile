@@ -6,7 +6,7 @@ BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 ARGS       ?=
 
-.PHONY: all deps build run test test-fast sanitize fuzz format clean
+.PHONY: all deps build run check test test-fast sanitize fuzz format clean
 
 all: build
 
@@ -20,6 +20,12 @@ build:
 
 run: build
 	./$(BUILD)/vigie $(ARGS)
+
+# The intent files against the engine of this checkout: builds first, so that
+# a binary older than the intents (they may use what it cannot read) never
+# judges them.
+check: build
+	./$(BUILD)/vigie check intents
 
 # The whole suite: gcc build + every ctest, then the ASan+UBSan build, then a
 # short libFuzzer run per target.
