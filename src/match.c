@@ -2639,10 +2639,19 @@ static int run_patterns(const struct intent_set *set, const char *key, size_t le
  *   emergency's examples, scored as above, clear the first two bars. The
  *   third keeps worried questions about a runaway teen or a sister seen at
  *   a hotel with an older man with their intents.
+ * - a long message nothing understood also needs 3.0 per feature (session
+ *   18): the sum grows with the words, and a hundred-word message about
+ *   homework, sleep or a car that will not start at minus thirty reached 33
+ *   to 44 (2.2 to 2.8 per feature) from words that each lean a little
+ *   towards danger. Below about 87 features the 28 decides alone. Over
+ *   48,843 questions tuned on and 5,749 held out, the emergencies the model
+ *   answered had 3.4 per feature or more, long ones 6.2 or more; seven
+ *   long questions of other topics fell under 3.0.
  * ALARM_FALLBACK_LOG_ODDS is in match.h: dialogue.c holds the end of a long
  * message to the same bar. */
 #define ALARM_OVERRIDE_LOG_ODDS 32.0
 #define ALARM_OVERRIDE_STRENGTH 6.0
+#define ALARM_FALLBACK_STRENGTH 3.0
 
 #define FUZZY_MAX_FEATURES   1024
 #define FUZZY_MIN_SCORE      0.55
@@ -3300,6 +3309,12 @@ static int stage_corrected(const struct intent_set *set, const char *ck, size_t 
     return 1;
 }
 
+bool match_alarm_answers(double log_odds, size_t n_features)
+{
+    return log_odds >= ALARM_FALLBACK_LOG_ODDS &&
+           log_odds >= ALARM_FALLBACK_STRENGTH * sqrt((double)n_features);
+}
+
 /* The danger model's second opinion (alarm.h): a reply that is not already
  * emergency becomes one when the model's evidence clears the bar set for
  * how the reply was reached (see ALARM_FALLBACK_LOG_ODDS). 'ex_*' are the
@@ -3326,7 +3341,7 @@ static void apply_alarm(const struct intent_set *set, const char *key, size_t le
         if (fz.fuzzy_best != set->emergency)
             return;
     }
-    if (out->alarm < bar)
+    if (!match_alarm_answers(out->alarm, n_features))
         return;
     out->intent = set->emergency;
     out->stage = MATCH_ALARM;

@@ -33,6 +33,12 @@
  * becomes an emergency (how it was set: match.c, before apply_alarm()). */
 #define ALARM_FALLBACK_LOG_ODDS 28.0
 
+/* 1 when the danger model's log-odds over 'n_features' distinct features
+ * make a message nothing else understood an emergency: at least
+ * ALARM_FALLBACK_LOG_ODDS, and for a long message enough per feature too
+ * (see match.c). */
+bool match_alarm_answers(double log_odds, size_t n_features);
+
 /* MATCH_CORRECTED: no pattern matched the key, but one matched it once
  * its misspelt words were corrected against the catalogue's vocabulary.
  * MATCH_ALARM: the danger model (alarm.h) found strong evidence of danger

@@ -394,6 +394,23 @@ static void test_head_cut_is_exact(void **state)
     intent_set_free(cset);
 }
 
+/* The danger model's evidence adds up word after word: a short message
+ * needs the fixed bar, a long one also enough per feature. The figures are
+ * those of real questions (session 18): a hundred-word message about
+ * homework (35.7 over 241 features) stays "not understood", a long account
+ * of danger (92.0 over 219) and a short one (28.9 over 50) do not. */
+static void test_alarm_bar_grows_with_length(void **state)
+{
+    (void)state;
+    assert_true(match_alarm_answers(28.9, 50));
+    assert_false(match_alarm_answers(27.9, 10));
+    assert_true(match_alarm_answers(ALARM_FALLBACK_LOG_ODDS, 1));
+    assert_false(match_alarm_answers(35.7, 241));
+    assert_false(match_alarm_answers(43.9, 215));
+    assert_true(match_alarm_answers(92.0, 219));
+    assert_true(match_alarm_answers(33.7, 100));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_exclude_vetoes_intent),
         cmocka_unit_test(test_split_excludes_and_vetoes),
         cmocka_unit_test(test_prefilter_is_exact),
+        cmocka_unit_test(test_alarm_bar_grows_with_length),
     };
     return cmocka_run_group_tests_name("match", tests, setup, teardown);
 }
