@@ -33,10 +33,10 @@
  * becomes an emergency (how it was set: match.c, before apply_alarm()). */
 #define ALARM_FALLBACK_LOG_ODDS 28.0
 
-/* 1 when the danger model's log-odds over 'n_features' distinct features
- * make a message nothing else understood an emergency: at least
+/* True when the danger model's log-odds over 'n_features' distinct
+ * features make a message nothing else understood an emergency: at least
  * ALARM_FALLBACK_LOG_ODDS, and for a long message enough per feature too
- * (see match.c). */
+ * (see match.c; a message another intent understood has a higher bar). */
 bool match_alarm_answers(double log_odds, size_t n_features);
 
 /* MATCH_CORRECTED: no pattern matched the key, but one matched it once
