@@ -94,6 +94,72 @@ static long distinct(uint64_t *f, size_t n)
     return (long)k;
 }
 
+/* 1 when the 'n' bytes at 's' are one of the space-separated words of
+ * 'list'. */
+static int word_in(const char *list, const char *s, size_t n)
+{
+    for (const char *w = list; *w;) {
+        size_t wn = strcspn(w, " ");
+        if (wn == n && memcmp(w, s, n) == 0)
+            return 1;
+        w += wn + (w[wn] == ' ');
+    }
+    return 0;
+}
+
+/* 1 when the words 'l' (before the space) and 'r' (after it) are an
+ * English contraction typed with a space: "don t", "i m", "it s". */
+static int english_contraction(const char *l, size_t ln, const char *r, size_t rn)
+{
+    if (rn == 1 && r[0] == 't')
+        return ln >= 2 && l[ln - 1] == 'n' &&
+               word_in("don can won isn didn doesn wasn aren "
+                       "couldn shouldn wouldn haven hasn "
+                       "hadn weren ain mustn",
+                       l, ln);
+    if (rn == 1 && r[0] == 'm')
+        return ln == 1 && l[0] == 'i';
+    if (rn == 1 && r[0] == 's')
+        return word_in("it that what he she there who here let where how", l, ln);
+    if (rn == 1 && r[0] == 'd')
+        return word_in("i you we they he she", l, ln);
+    if (rn == 2 && memcmp(r, "re", 2) == 0)
+        return word_in("you we they who what", l, ln);
+    if (rn == 2 && memcmp(r, "ve", 2) == 0)
+        return word_in("i you we they could should would might must", l, ln);
+    if (rn == 2 && memcmp(r, "ll", 2) == 0)
+        return word_in("i you we they he she it that", l, ln);
+    return 0;
+}
+
+/* Puts back, in the copy 'k' of a key, the apostrophe a visitor typed as a
+ * space: a French elision ("m amenent", "qu il") or an English contraction
+ * ("don t", "i m"). The examples the model learnt from mostly have it, and
+ * "m" and "amenent" apart are not what it learnt. */
+static void join_elisions(char *k, size_t len)
+{
+    size_t l0 = 0; /* where the word before the space starts */
+
+    for (size_t i = 0; i < len; i++) {
+        size_t r1 = i + 1, ln = i - l0;
+        const char *l = k + l0;
+
+        if (k[i] != ' ')
+            continue;
+        while (r1 < len && k[r1] != ' ')
+            r1++;
+        if (ln > 0 && r1 > i + 1 &&
+            (english_contraction(l, ln, k + i + 1, r1 - i - 1) ||
+             (memchr("aeiouyh", k[i + 1], 7) &&
+              ((ln == 1 && memchr("cdjlmnst", l[0], 8)) ||
+               (ln == 2 && l[0] == 'q' && l[1] == 'u'))))) {
+            k[i] = '\'';
+            continue; /* the joined word goes on */
+        }
+        l0 = i + 1;
+    }
+}
+
 /* The distinct features of folded 'key', in a new array; their
  * number in '*n'. NULL (and *n == 0) when the key has none or memory ran
  * out ('*oom' set then). */
@@ -103,15 +169,20 @@ static uint64_t *features(const char *key, size_t len, size_t *n, int *oom)
     size_t words = 1, i = 0, out = 0, k;
     const char *prev = NULL;
     size_t prev_n = 0;
+    char *copy;
 
     *n = 0;
     for (k = 0; k < len; k++)
         words += key[k] == ' ';
-    f = alloc_malloc(4 * words * sizeof(*f));
+    f = alloc_malloc(4 * words * sizeof(*f) + len);
     if (!f) {
         *oom = 1;
         return NULL;
     }
+    copy = (char *)(f + 4 * words);
+    memcpy(copy, key, len);
+    join_elisions(copy, len);
+    key = copy;
     while (i < len) {
         size_t s = i;
         while (i < len && key[i] != ' ')

@@ -1269,13 +1269,17 @@ fail:
 /* ---- patterns ---- */
 
 /* Folds a pattern's letters like the visitors' text (é -> e, ’ -> ') and
- * keeps everything else. 'map' receives, for each output byte, the character
- * offset in 'src' it came from. Returns a new string or NULL. */
+ * keeps everything else. An apostrophe outside a character class becomes
+ * (?:'| ), so that "j'ai" also matches "j ai": phones and hurried typists put a
+ * space where the elision goes, and a pattern's author need not spell both.
+ * 'map' receives, for each output byte, the character offset in 'src' it
+ * came from. Returns a new string or NULL. */
 static char *fold_pattern(const char *src, size_t **map_out)
 {
     size_t len = strlen(src), i = 0, o = 0, ci = 0;
-    char *out = alloc_malloc(len + 1);
-    size_t *map = alloc_malloc((len + 1) * sizeof(*map));
+    char *out = alloc_malloc(7 * len + 1);
+    size_t *map = alloc_malloc((7 * len + 1) * sizeof(*map));
+    int escaped = 0, in_class = 0;
 
     if (!out || !map) {
         alloc_free(out);
@@ -1305,6 +1309,20 @@ static char *fold_pattern(const char *src, size_t **map_out)
             f[0] = (char)cp;
             f[1] = '\0';
         }
+        if (f[0] == '\'' && !f[1] && !escaped && !in_class) {
+            /* a group, not a class: the literal extraction (match.c)
+             * expands it into both spellings instead of breaking there */
+            for (k = 0; k < 7; k++) {
+                map[o] = ci;
+                out[o++] = "(?:'| )"[k];
+            }
+            f[0] = '\0';
+        } else if (!escaped && f[0] == '[' && !in_class)
+            in_class = 1;
+        else if (!escaped && f[0] == ']' && in_class && src[i - 1] != '[' &&
+                 !(src[i - 1] == '^' && i >= 2 && src[i - 2] == '['))
+            in_class = 0;
+        escaped = !escaped && f[0] == '\\' && !f[1];
         for (k = 0; f[k]; k++) {
             map[o] = ci;
             out[o++] = f[k];

@@ -79,6 +79,28 @@ static void test_stems_carry_over(void **state)
     assert_int_equal(n, 2);
 }
 
+static void test_elision_typed_as_space(void **state)
+{
+    size_t n1, n2;
+    char key[64];
+    size_t kn;
+
+    (void)state;
+    /* "m a enferme" weighs as the example's "m'a enferme" */
+    assert_true(score("on m a enferme", ALARM_OWN_NONE) ==
+                score("on m'a enferme", ALARM_OWN_NONE));
+    assert_true(score("on m a enferme", ALARM_OWN_NONE) >
+                score("on ma enferme", ALARM_OWN_NONE));
+    assert_int_equal(norm_text("qu il", 5, key, sizeof(key), &kn), 0);
+    alarm_score(set->alarm, key, kn, ALARM_OWN_NONE, &n1);
+    alarm_score(set->alarm, "qu'il", 5, ALARM_OWN_NONE, &n2);
+    assert_int_equal(n1, n2);
+    assert_int_equal(n1, 1);
+    /* a letter alone that starts no elision stays a word */
+    alarm_score(set->alarm, "b il", 4, ALARM_OWN_NONE, &n1);
+    assert_int_equal(n1, 4);
+}
+
 static void test_small_catalogue_not_trusted(void **state)
 {
     (void)state;
@@ -103,6 +125,7 @@ int main(void)
         cmocka_unit_test(test_danger_outweighs_other_topics),
         cmocka_unit_test(test_own_counts_left_out),
         cmocka_unit_test(test_stems_carry_over),
+        cmocka_unit_test(test_elision_typed_as_space),
         cmocka_unit_test(test_small_catalogue_not_trusted),
         cmocka_unit_test(test_no_words_no_alarm),
     };

@@ -86,6 +86,22 @@ static void test_language_mask(void **state)
     assert_int_equal(m.lang_mask, 1u << LANG_EN);
 }
 
+static void test_apostrophe_typed_as_space(void **state)
+{
+    struct match_result m;
+
+    (void)state;
+    /* the pattern says "d'?ecoute" and "can'?t leave": a space where the
+     * apostrophe goes matches too, on both sides of the language line */
+    assert_string_equal(best("la ligne d ecoute", &m), "hotline");
+    assert_int_equal(m.stage, MATCH_PATTERN);
+    assert_string_equal(best("i can t leave", &m), "emergency");
+    assert_int_equal(m.stage, MATCH_PATTERN);
+    /* but not any character: this one is left to the later stages */
+    best("i canxt leave", &m);
+    assert_int_not_equal(m.stage, MATCH_PATTERN);
+}
+
 static void test_fuzzy_typos(void **state)
 {
     struct match_result m;
@@ -419,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_longest_span_wins),
         cmocka_unit_test(test_head_cut_is_exact),
         cmocka_unit_test(test_language_mask),
+        cmocka_unit_test(test_apostrophe_typed_as_space),
         cmocka_unit_test(test_fuzzy_typos),
         cmocka_unit_test(test_out_of_scope_is_fallback),
         cmocka_unit_test(test_fallback_suggestions_exclude_emergency),
