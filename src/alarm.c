@@ -112,8 +112,7 @@ static int word_in(const char *list, const char *s, size_t n)
 static int english_contraction(const char *l, size_t ln, const char *r, size_t rn)
 {
     if (rn == 1 && r[0] == 't')
-        return ln >= 2 && l[ln - 1] == 'n' &&
-               word_in("don can won isn didn doesn wasn aren "
+        return word_in("don can won isn didn doesn wasn aren "
                        "couldn shouldn wouldn haven hasn "
                        "hadn weren ain mustn",
                        l, ln);

@@ -1268,6 +1268,15 @@ fail:
 
 /* ---- patterns ---- */
 
+/* 1 when an apostrophe written after the 'n' bytes of 'out' opens a quoted
+ * name, not a letter: (?'name'...), \k'name', \g'name', (?('name')...). */
+static int opens_quoted_name(const char *out, size_t n)
+{
+    return n >= 2 && ((out[n - 2] == '(' && out[n - 1] == '?') ||
+                      (out[n - 2] == '\\' && (out[n - 1] == 'k' || out[n - 1] == 'g')) ||
+                      (out[n - 2] == '?' && out[n - 1] == '('));
+}
+
 /* Folds a pattern's letters like the visitors' text (é -> e, ’ -> ') and
  * keeps everything else. An apostrophe outside a character class becomes
  * (?:'| ), so that "j'ai" also matches "j ai": phones and hurried typists put a
@@ -1279,7 +1288,7 @@ static char *fold_pattern(const char *src, size_t **map_out)
     size_t len = strlen(src), i = 0, o = 0, ci = 0;
     char *out = alloc_malloc(7 * len + 1);
     size_t *map = alloc_malloc((7 * len + 1) * sizeof(*map));
-    int escaped = 0, in_class = 0;
+    int escaped = 0, in_class = 0, in_name = 0;
 
     if (!out || !map) {
         alloc_free(out);
@@ -1309,7 +1318,10 @@ static char *fold_pattern(const char *src, size_t **map_out)
             f[0] = (char)cp;
             f[1] = '\0';
         }
-        if (f[0] == '\'' && !f[1] && !escaped && !in_class) {
+        if (f[0] == '\'' && !f[1] && !escaped && !in_class &&
+            (in_name || opens_quoted_name(out, o))) {
+            in_name = !in_name; /* (?'name'...), \k'name': pcre2 syntax */
+        } else if (f[0] == '\'' && !f[1] && !escaped && !in_class) {
             /* a group, not a class: the literal extraction (match.c)
              * expands it into both spellings instead of breaking there */
             for (k = 0; k < 7; k++) {

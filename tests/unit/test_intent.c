@@ -183,6 +183,22 @@ static void test_selftest_names_the_pattern(void **state)
     intent_set_free(set);
 }
 
+static void test_quoted_names_keep_their_quotes(void **state)
+{
+    char buf[4096];
+    struct diags ds = {0};
+    struct intent_set *set;
+
+    (void)state;
+    /* an apostrophe in a pattern also matches a space, but not the quotes
+     * of pcre2's named groups and references */
+    file_with(buf, sizeof(buf), "\"(?'w'help) \\\\k'w' l'aide\"", "");
+    set = intent_set_parse("t.json", buf, strlen(buf), collect_cb, &ds);
+    assert_non_null(set);
+    assert_int_equal(ds.n, 0);
+    intent_set_free(set);
+}
+
 static void test_hostile_pattern_reported(void **state)
 {
     char buf[4096];
@@ -224,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_missing_language_and_empty),
         cmocka_unit_test(test_required_intents),
         cmocka_unit_test(test_selftest_names_the_pattern),
+        cmocka_unit_test(test_quoted_names_keep_their_quotes),
         cmocka_unit_test(test_hostile_pattern_reported),
         cmocka_unit_test(test_duplicate_ids_across_files),
     };
