@@ -327,7 +327,7 @@ struct loader {
     size_t cap_intents;
     int broken_files; /* files that are not JSON: their ids are unknown */
     int too_many;     /* intents past INTENT_MAX_INTENTS (reported once) */
-    json_t *defines;  /* the current file's "define" object, or NULL */
+    json_t *defines;  /* the current file's definitions, expanded, or NULL */
 };
 
 static void vdiag(diag_fn report, void *ud, const char *file, int line, int col,
@@ -789,45 +789,53 @@ static void take_links(struct loader *ld, json_t *arr, const char *ipath,
     }
 }
 
-/* A pattern may name a definition of its file's "define" object as
- * {{name}}: the definition's text stands there, so that a veto written once
- * serves every pattern that needs it. Replaces t->text with the expansion
- * (unknown names reported at the pattern). */
-static void expand_defines(struct loader *ld, struct intent_text *t, const char *what)
+/* Why expand_names() stopped. */
+enum expand_status {
+    EXPAND_OK,
+    EXPAND_UNOPENED, /* "{{" with no "}}" or a name too long */
+    EXPAND_UNKNOWN,  /* a name defs does not hold */
+    EXPAND_BROKEN,   /* a name whose own definition was reported broken */
+    EXPAND_OOM
+};
+
+/* Copies s with each {{name}} replaced by defs' string of that name into
+ * *out (alloc_malloc'd, NUL-terminated; NULL when s names nothing).  On
+ * EXPAND_UNKNOWN the name is left in name[]. */
+static enum expand_status expand_names(const char *s, json_t *defs, char **out,
+                                       size_t *out_len, char name[64])
 {
-    const char *s = t->text, *open, *close;
-    char *out = NULL, name[64];
+    char *buf = NULL;
     size_t len = 0, cap = 0;
 
+    *out = NULL;
+    *out_len = 0;
     if (!strstr(s, "{{"))
-        return;
+        return EXPAND_OK;
     for (;;) {
-        const char *piece = s, *def = NULL;
+        const char *piece = s, *def = NULL, *open, *close;
         size_t n;
 
         open = strstr(s, "{{");
         close = open ? strstr(open + 2, "}}") : NULL;
-        if (open && (!close || (size_t)(close - open - 2) >= sizeof(name))) {
-            diag_at(ld, t->line, t->col,
-                    "%s: \"{{\" opens no definition name (write {{name}}, at most "
-                    "63 characters)",
-                    what);
-            alloc_free(out);
-            return;
+        if (open && (!close || (size_t)(close - open - 2) >= 64)) {
+            alloc_free(buf);
+            return EXPAND_UNOPENED;
         }
         if (open) {
+            json_t *v;
             n = (size_t)(close - open - 2);
             memcpy(name, open + 2, n);
             name[n] = '\0';
-            def = json_string_value(json_object_get(ld->defines, name));
-            if (!def) {
-                diag_at(ld, t->line, t->col,
-                        "%s: unknown definition {{%s}} (the file's \"define\" has none "
-                        "of that name)",
-                        what, name);
-                alloc_free(out);
-                return;
+            v = defs ? json_object_get(defs, name) : NULL;
+            if (!v || (!json_is_string(v) && !json_is_null(v))) {
+                alloc_free(buf);
+                return EXPAND_UNKNOWN;
             }
+            if (json_is_null(v)) {
+                alloc_free(buf);
+                return EXPAND_BROKEN;
+            }
+            def = json_string_value(v);
         }
         n = def ? (size_t)(open - s) : strlen(s);
         for (int part = 0; part < 2; part++) {
@@ -835,23 +843,59 @@ static void expand_defines(struct loader *ld, struct intent_text *t, const char 
             if (len + add + 1 > cap) {
                 char *grown;
                 cap = (len + add + 1) * 2;
-                grown = alloc_realloc(out, cap);
+                grown = alloc_realloc(buf, cap);
                 if (!grown) {
-                    alloc_free(out);
-                    diag_oom(ld);
-                    return;
+                    alloc_free(buf);
+                    return EXPAND_OOM;
                 }
-                out = grown;
+                buf = grown;
             }
             if (add) /* never memcpy() from NULL: the compiler would trust def */
-                memcpy(out + len, part ? def : piece, add);
+                memcpy(buf + len, part ? def : piece, add);
             len += add;
         }
         if (!def)
             break;
         s = close + 2;
     }
-    out[len] = '\0';
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    return EXPAND_OK;
+}
+
+/* A pattern may name a definition of its file's "define" object as
+ * {{name}}: the definition's text stands there, so that a veto written once
+ * serves every pattern that needs it. Replaces t->text with the expansion
+ * (unknown names reported at the pattern). */
+static void expand_defines(struct loader *ld, struct intent_text *t, const char *what)
+{
+    char *out, name[64];
+    size_t len;
+
+    switch (expand_names(t->text, ld->defines, &out, &len, name)) {
+        case EXPAND_OK:
+            break;
+        case EXPAND_UNOPENED:
+            diag_at(ld, t->line, t->col,
+                    "%s: \"{{\" opens no definition name (write {{name}}, at most "
+                    "63 characters)",
+                    what);
+            return;
+        case EXPAND_UNKNOWN:
+            diag_at(ld, t->line, t->col,
+                    "%s: unknown definition {{%s}} (the file's \"define\" has none "
+                    "of that name)",
+                    what, name);
+            return;
+        case EXPAND_BROKEN: /* reported at the definition */
+            return;
+        case EXPAND_OOM:
+            diag_oom(ld);
+            return;
+    }
+    if (!out)
+        return;
     /* Too long, it is reported and kept expanded all the same: what else is
      * said of it is then about the pattern meant, not about its {{names}}. */
     if (len > INTENT_MAX_EXPANDED)
@@ -863,36 +907,84 @@ static void expand_defines(struct loader *ld, struct intent_text *t, const char 
     t->text = out;
 }
 
-/* Checks the file's "define" object: names of [a-z0-9_], string values
- * that name no other definition. */
+/* Checks the file's "define" object (names of [a-z0-9_], string values)
+ * and builds ld->defines with every definition expanded.  A definition may
+ * name the definitions written above it, never itself or one below: that
+ * rules out cycles, and a reader finds each name where it is used.  A
+ * broken definition is kept as null so that the patterns naming it are not
+ * reported a second time. */
 static void take_defines(struct loader *ld, json_t *obj)
 {
     const char *k;
-    json_t *v;
+    json_t *v, *expanded;
 
+    ld->defines = NULL;
     if (!json_is_object(obj)) {
         diag_path(ld, "/define", 0, "\"define\" must be an object of named patterns");
-        ld->defines = NULL;
+        return;
+    }
+    expanded = json_object();
+    if (!expanded) {
+        diag_oom(ld);
         return;
     }
     json_object_foreach(obj, k, v)
     {
-        char p[300];
-        size_t i, n = strlen(k);
+        char p[300], name[64], *out = NULL;
+        size_t i, n = strlen(k), len = 0;
+        json_t *value = NULL;
         fmt_into(p, sizeof(p), "/define/%s", k);
         for (i = 0; i < n && ((k[i] >= 'a' && k[i] <= 'z') ||
                               (k[i] >= '0' && k[i] <= '9') || k[i] == '_');
              i++)
             ;
-        if (n == 0 || n >= 64 || i < n)
+        if (n == 0 || n >= 64 || i < n) {
             diag_path(ld, p, 1, "definition name \"%s\": use 1-63 of a-z, 0-9 and _", k);
-        else if (!json_is_string(v))
+            continue;
+        }
+        if (!json_is_string(v)) {
             diag_path(ld, p, 0, "definition \"%s\" must be a string (a pattern)", k);
-        else if (strstr(json_string_value(v), "{{"))
-            diag_path(ld, p, 0,
-                      "definition \"%s\" names another: definitions do not nest", k);
+            value = json_null();
+        } else {
+            switch (expand_names(json_string_value(v), expanded, &out, &len, name)) {
+                case EXPAND_OK:
+                    value = json_string(out ? out : json_string_value(v));
+                    if (len > INTENT_MAX_EXPANDED)
+                        diag_path(
+                            ld, p, 0,
+                            "definition \"%s\" is %zu bytes once the definitions it "
+                            "names are expanded (at most %u)",
+                            k, len, INTENT_MAX_EXPANDED);
+                    break;
+                case EXPAND_UNOPENED:
+                    diag_path(ld, p, 0,
+                              "definition \"%s\": \"{{\" opens no definition name (write "
+                              "{{name}}, at most 63 characters)",
+                              k);
+                    value = json_null();
+                    break;
+                case EXPAND_UNKNOWN:
+                    diag_path(
+                        ld, p, 0,
+                        "definition \"%s\" names {{%s}}, which is not defined above it "
+                        "(a definition may name only those written before it)",
+                        k, name);
+                    value = json_null();
+                    break;
+                case EXPAND_BROKEN:
+                    value = json_null();
+                    break;
+                case EXPAND_OOM:
+                    break;
+            }
+            alloc_free(out);
+        }
+        if (!value || json_object_set_new(expanded, k, value) < 0) {
+            diag_oom(ld);
+            break;
+        }
     }
-    ld->defines = obj;
+    ld->defines = expanded;
 }
 
 static void take_intent(struct loader *ld, json_t *obj, size_t idx)
@@ -1103,7 +1195,6 @@ static void take_file(struct loader *ld, const char *buf, size_t len)
         diag_path(ld, p, 1,
                   "unknown key \"%s\" (the file holds \"intents\" and \"define\")", k);
     }
-    ld->defines = NULL;
     v = json_object_get(root, "define");
     if (v)
         take_defines(ld, v);
@@ -1115,6 +1206,7 @@ static void take_file(struct loader *ld, const char *buf, size_t len)
     for (i = 0; i < json_array_size(arr) && !ld->oom; i++)
         take_intent(ld, json_array_get(arr, i), i);
 out:
+    json_decref(ld->defines);
     ld->defines = NULL;
     json_decref(root);
 }
