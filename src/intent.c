@@ -37,9 +37,12 @@
  * emergency patterns long; the bound keeps a definition repeated by
  * mistake from growing one without end. */
 #define INTENT_MAX_EXPANDED 16384
-#define INTENT_MATCH_LIMIT  100000
-#define INTENT_DEPTH_LIMIT  5000
-#define INTENT_HEAP_LIMIT   4096 /* KiB */
+/* Expansion stops past this: definitions that name definitions would
+ * otherwise multiply a file's few kilobytes into gigabytes. */
+#define INTENT_MAX_EXPANDING (4 * INTENT_MAX_EXPANDED)
+#define INTENT_MATCH_LIMIT   100000
+#define INTENT_DEPTH_LIMIT   5000
+#define INTENT_HEAP_LIMIT    4096 /* KiB */
 
 /* snprintf that truncates silently: every buffer here is a path or a
  * message whose end may be cut without harm. */
@@ -795,6 +798,7 @@ enum expand_status {
     EXPAND_UNOPENED, /* "{{" with no "}}" or a name too long */
     EXPAND_UNKNOWN,  /* a name defs does not hold */
     EXPAND_BROKEN,   /* a name whose own definition was reported broken */
+    EXPAND_TOO_LONG, /* past INTENT_MAX_EXPANDING bytes */
     EXPAND_OOM
 };
 
@@ -840,6 +844,10 @@ static enum expand_status expand_names(const char *s, json_t *defs, char **out,
         n = def ? (size_t)(open - s) : strlen(s);
         for (int part = 0; part < 2; part++) {
             size_t add = part ? (def ? strlen(def) : 0) : n;
+            if (len + add > INTENT_MAX_EXPANDING) {
+                alloc_free(buf);
+                return EXPAND_TOO_LONG;
+            }
             if (len + add + 1 > cap) {
                 char *grown;
                 cap = (len + add + 1) * 2;
@@ -890,6 +898,12 @@ static void expand_defines(struct loader *ld, struct intent_text *t, const char 
             return;
         case EXPAND_BROKEN: /* reported at the definition */
             return;
+        case EXPAND_TOO_LONG:
+            diag_at(ld, t->line, t->col,
+                    "%s is more than %u bytes once its {{definitions}} are expanded (at "
+                    "most %u): use fewer definitions in it or split it in two",
+                    what, INTENT_MAX_EXPANDING, INTENT_MAX_EXPANDED);
+            return;
         case EXPAND_OOM:
             diag_oom(ld);
             return;
@@ -911,8 +925,8 @@ static void expand_defines(struct loader *ld, struct intent_text *t, const char 
  * and builds ld->defines with every definition expanded.  A definition may
  * name the definitions written above it, never itself or one below: that
  * rules out cycles, and a reader finds each name where it is used.  A
- * broken definition is kept as null so that the patterns naming it are not
- * reported a second time. */
+ * broken or too long definition is kept as null so that the patterns naming
+ * it are not reported a second time. */
 static void take_defines(struct loader *ld, json_t *obj)
 {
     const char *k;
@@ -948,13 +962,25 @@ static void take_defines(struct loader *ld, json_t *obj)
         } else {
             switch (expand_names(json_string_value(v), expanded, &out, &len, name)) {
                 case EXPAND_OK:
-                    value = json_string(out ? out : json_string_value(v));
-                    if (len > INTENT_MAX_EXPANDED)
+                    /* too long, it is reported here and not again where it
+                     * is named, and it grows nothing named after it */
+                    if (len > INTENT_MAX_EXPANDED) {
                         diag_path(
                             ld, p, 0,
                             "definition \"%s\" is %zu bytes once the definitions it "
                             "names are expanded (at most %u)",
                             k, len, INTENT_MAX_EXPANDED);
+                        value = json_null();
+                    } else {
+                        value = json_string(out ? out : json_string_value(v));
+                    }
+                    break;
+                case EXPAND_TOO_LONG:
+                    diag_path(ld, p, 0,
+                              "definition \"%s\" is more than %u bytes once the "
+                              "definitions it names are expanded (at most %u)",
+                              k, INTENT_MAX_EXPANDING, INTENT_MAX_EXPANDED);
+                    value = json_null();
                     break;
                 case EXPAND_UNOPENED:
                     diag_path(ld, p, 0,
