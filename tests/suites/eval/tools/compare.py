@@ -4,9 +4,10 @@
 usage: compare.py BASE_INTENTS NEW_INTENTS SET...
 
 Each changed answer is marked + (now right), - (was right) or ~ (wrong both
-times), with the expected intent, the old and the new answer and the text;
-then each file's figures before and after, and the totals. Prints texts:
-never use it on a held-out set (use figures.py --held-out).
+times), with the expected intent, the old and the new answer and the text,
+under its file's name; then the totals. A set's own figures and misses come
+from eval_intents (or figures.py). Prints texts: never use it on a held-out
+set (use figures.py --held-out).
 """
 import sys
 
@@ -26,11 +27,13 @@ def main():
     for path, rows in files:
         old_p, new_p = old_all[at:at + len(rows)], new_all[at:at + len(rows)]
         at += len(rows)
-        print(f'{path}:\n  before {evalset.summary(evalset.figures(rows, old_p))}'
-              f'\n  after  {evalset.summary(evalset.figures(rows, new_p))}')
+        named = False
         for r, x, y in zip(rows, old_p, new_p):
             if x['intent'] == y['intent']:
                 continue
+            if not named:
+                print(f'{path}:')
+                named = True
             m = '+' if y['intent'] == r['intent'] else '-' if x['intent'] == r['intent'] else '~'
             marks[m] += 1
             print(f"  {m} {r['intent']:22} {x['intent']:22} -> {y['intent']:22} {r['text']}")

@@ -36,23 +36,3 @@ def classify(intents, rows):
         raise SystemExit(f'vigie classify gave {len(out)} answers to {len(rows)} questions')
     return [json.loads(line) for line in out]
 
-
-def figures(rows, preds):
-    """The suite's four figures, as counts: (questions, right, emergencies,
-    emergencies found, others, false emergencies, language right)."""
-    n = len(rows)
-    right = sum(r['intent'] == p.get('intent') for r, p in zip(rows, preds))
-    em = [p for r, p in zip(rows, preds) if r['intent'] == 'emergency']
-    other = [p for r, p in zip(rows, preds) if r['intent'] != 'emergency']
-    found = sum(p.get('intent') == 'emergency' for p in em)
-    false = sum(p.get('intent') == 'emergency' for p in other)
-    lang = sum(r.get('lang') == p.get('lang') for r, p in zip(rows, preds))
-    return n, right, len(em), found, len(other), false, lang
-
-
-def summary(fig):
-    n, right, ne, found, no, false, lang = fig
-    pct = lambda a, b: 100.0 * a / b if b else 0.0
-    return (f'{n} questions, top-1 {pct(right, n):.1f}%, emergencies {found} of {ne}, '
-            f'false emergencies {false} of {no} ({pct(false, no):.2f}%), '
-            f'language {pct(lang, n):.1f}%')

@@ -22,12 +22,12 @@ SETS = os.path.join(evalset.ROOT, 'tests', 'suites', 'eval')
 
 
 def aggregates(intents, path, held_out):
-    if os.path.isfile(path):  # eval_intents reads folders
-        folder = tempfile.mkdtemp()
-        os.symlink(os.path.abspath(path), os.path.join(folder, os.path.basename(path)))
-        path = folder
-    out = subprocess.run([EVAL, '--intents', intents] + (['--no-text'] if held_out else []) + [path],
-                         capture_output=True, text=True).stdout
+    with tempfile.TemporaryDirectory() as folder:
+        if os.path.isfile(path):  # eval_intents reads folders
+            os.symlink(os.path.abspath(path), os.path.join(folder, os.path.basename(path)))
+            path = folder
+        out = subprocess.run([EVAL, '--intents', intents] + (['--no-text'] if held_out else []) + [path],
+                             capture_output=True, text=True).stdout
 
     def grab(pattern):
         m = re.search(pattern, out)
