@@ -177,13 +177,15 @@ int dialogue_cache_size(struct intent_set *set, size_t entries)
     return set->answers ? 0 : VIGIE_ENOMEM;
 }
 
-/* A long message often tells its story and asks its question first, and
- * says the danger last ("I wanted to know how to report this. He just came
- * in, he's grabbing her"); the emergency patterns' vetoes, written for
- * questions about signs or reporting, then stand down on the whole text.
- * Its last sentence, last two and last three (each with more of the
- * message before it) are matched again on their own, and an emergency
- * there makes the message one when the danger model agrees on that part:
+/* A message often asks its question first and says the danger last ("I
+ * wanted to know how to report this. He just came in, he's grabbing her";
+ * "is it true you have to cross a border? because right now we are in a
+ * van and they took our passports"); the emergency patterns' vetoes, written
+ * for questions about signs, myths or reporting, then stand down on the
+ * whole text. Its last sentence, last two and last three (each with more of
+ * the message before it; from two sentences on) are matched again on their
+ * own, and an emergency there makes the message one when the danger model
+ * agrees on that part:
  * as much as it must to turn a fallback into an emergency when a pattern
  * found it (a part read alone loses the context that vetoed it: "can I
  * take part if I don't live in Canada right now?" after a DataJam question
@@ -192,7 +194,7 @@ int dialogue_cache_size(struct intent_set *set, size_t entries)
  * found in danger scored 83 and 112, those wrongly found 31 and 34: "my
  * bus is finally coming around the corner", "I'm not in danger tonight"
  * said after the rest). */
-#define DANGER_TAIL_MODEL_LOG_ODDS 60.0
+#define DANGER_TAIL_MODEL_LOG_ODDS 60.0 /* above ALARM_FALLBACK_LOG_ODDS */
 static int is_sentence_end(char c)
 {
     return c == '.' || c == '!' || c == '?' || c == '\n';
@@ -224,24 +226,26 @@ static int danger_at_end(const struct intent_set *set, const char *text, size_t 
             break;
         end = starts[n];
     }
-    if (n < 2)
+    if (n < 1)
         return 0;
     for (int k = 0; k < n; k++) {
         char stack_key[512];
         char *key = stack_key;
         size_t key_len;
         struct match_result m;
+        double odds;
         int hit;
         if (norm_key(text + starts[k], len - starts[k], stack_key, sizeof(stack_key),
                      &key, &key_len) < 0)
             return 0;
-        hit = match_best_first(set, key, key_len, &m) == 0 && m.intent == set->emergency;
-        if (hit) {
-            double bar = m.stage == MATCH_PATTERN || m.stage == MATCH_CORRECTED
-                             ? ALARM_FALLBACK_LOG_ODDS
-                             : DANGER_TAIL_MODEL_LOG_ODDS;
-            hit = alarm_score(set->alarm, key, key_len, ALARM_OWN_NONE, NULL) >= bar;
-        }
+        /* the model first: it costs a fraction of the patterns' run, and
+         * under the lower bar nothing can stand (most two-sentence
+         * questions end here) */
+        odds = alarm_score(set->alarm, key, key_len, ALARM_OWN_NONE, NULL);
+        hit = odds >= ALARM_FALLBACK_LOG_ODDS &&
+              match_best_first(set, key, key_len, &m) == 0 && m.intent == set->emergency;
+        if (hit && m.stage != MATCH_PATTERN && m.stage != MATCH_CORRECTED)
+            hit = odds >= DANGER_TAIL_MODEL_LOG_ODDS;
         norm_key_release(key, stack_key);
         if (hit)
             return 1;
