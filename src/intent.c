@@ -1,6 +1,6 @@
 /*
- * intent.c - load the intent files (intents/NAME.json) into an immutable, compiled intent
- * set and validate it (see intent.h and intents/README.md).
+ * intent.c - load the intent files (intents/NAME.json) into an immutable,
+ * compiled intent set and validate it (see intent.h and intents/README.md).
  *
  * Loading reads every file of the folder, parses it with jansson (duplicate
  * keys rejected), walks the schema with a position map of the raw bytes so
@@ -328,9 +328,10 @@ struct loader {
     int file_index;
     struct pos_map pm;
     size_t cap_intents;
-    int broken_files; /* files that are not JSON: their ids are unknown */
-    int too_many;     /* intents past INTENT_MAX_INTENTS (reported once) */
-    json_t *defines;  /* the current file's definitions, expanded, or NULL */
+    int broken_files;  /* files that are not JSON: their ids are unknown */
+    int too_many;      /* intents past INTENT_MAX_INTENTS (reported once) */
+    json_t *defines;   /* every definition read so far, expanded (null: broken) */
+    json_t *define_at; /* where each was written: "file:line:col" */
 };
 
 static void vdiag(diag_fn report, void *ud, const char *file, int line, int col,
@@ -872,10 +873,10 @@ static enum expand_status expand_names(const char *s, json_t *defs, char **out,
     return EXPAND_OK;
 }
 
-/* A pattern may name a definition of its file's "define" object as
+/* A pattern may name a definition of any file's "define" object as
  * {{name}}: the definition's text stands there, so that a veto written once
- * serves every pattern that needs it. Replaces t->text with the expansion
- * (unknown names reported at the pattern). */
+ * serves every pattern that needs it, in every file. Replaces t->text with
+ * the expansion (unknown names reported at the pattern). */
 static void expand_defines(struct loader *ld, struct intent_text *t, const char *what)
 {
     char *out, name[64];
@@ -892,8 +893,8 @@ static void expand_defines(struct loader *ld, struct intent_text *t, const char 
             return;
         case EXPAND_UNKNOWN:
             diag_at(ld, t->line, t->col,
-                    "%s: unknown definition {{%s}} (the file's \"define\" has none "
-                    "of that name)",
+                    "%s: unknown definition {{%s}} (no file's \"define\" has that "
+                    "name)",
                     what, name);
             return;
         case EXPAND_BROKEN: /* reported at the definition */
@@ -922,31 +923,28 @@ static void expand_defines(struct loader *ld, struct intent_text *t, const char 
 }
 
 /* Checks the file's "define" object (names of [a-z0-9_], string values)
- * and builds ld->defines with every definition expanded.  A definition may
- * name the definitions written above it, never itself or one below: that
- * rules out cycles, and a reader finds each name where it is used.  A
- * broken or too long definition is kept as null so that the patterns naming
- * it are not reported a second time. */
+ * and adds every definition, expanded, to the folder's ld->defines. A
+ * definition may name those written above it, in its file or in a file
+ * whose name sorts before (the order files are read in), never itself or
+ * one below: that rules out cycles. A name means one thing in the whole
+ * folder: written twice, the second is reported with where the first is.
+ * A broken or too long definition is kept as null so that the patterns
+ * naming it are not reported a second time. */
 static void take_defines(struct loader *ld, json_t *obj)
 {
     const char *k;
-    json_t *v, *expanded;
+    json_t *v, *expanded = ld->defines;
 
-    ld->defines = NULL;
     if (!json_is_object(obj)) {
         diag_path(ld, "/define", 0, "\"define\" must be an object of named patterns");
         return;
     }
-    expanded = json_object();
-    if (!expanded) {
-        diag_oom(ld);
-        return;
-    }
     json_object_foreach(obj, k, v)
     {
-        char p[300], name[64], *out = NULL;
+        char p[300], name[64], where[600], *out = NULL;
         size_t i, n = strlen(k), len = 0;
-        json_t *value = NULL;
+        int line, col;
+        json_t *value = NULL, *first;
         fmt_into(p, sizeof(p), "/define/%s", k);
         for (i = 0; i < n && ((k[i] >= 'a' && k[i] <= 'z') ||
                               (k[i] >= '0' && k[i] <= '9') || k[i] == '_');
@@ -955,6 +953,23 @@ static void take_defines(struct loader *ld, json_t *obj)
         if (n == 0 || n >= 64 || i < n) {
             diag_path(ld, p, 1, "definition name \"%s\": use 1-63 of a-z, 0-9 and _", k);
             continue;
+        }
+        if ((first = json_object_get(ld->define_at, k)) != NULL) {
+            diag_path(ld, p, 1,
+                      "definition \"%s\" is already written at %s (a name means one "
+                      "thing in every file: rename one of them)",
+                      k, json_string_value(first));
+            continue;
+        }
+        {
+            const struct pos_entry *e = pos_find(&ld->pm, p);
+            line = e ? (e->kline ? e->kline : e->line) : 0;
+            col = e ? (e->kline ? e->kcol : e->col) : 0;
+        }
+        fmt_into(where, sizeof(where), "%s:%d:%d", ld->file, line, col);
+        if (json_object_set_new(ld->define_at, k, json_string(where)) < 0) {
+            diag_oom(ld);
+            break;
         }
         if (!json_is_string(v)) {
             diag_path(ld, p, 0, "definition \"%s\" must be a string (a pattern)", k);
@@ -993,7 +1008,8 @@ static void take_defines(struct loader *ld, json_t *obj)
                     diag_path(
                         ld, p, 0,
                         "definition \"%s\" names {{%s}}, which is not defined above it "
-                        "(a definition may name only those written before it)",
+                        "(a definition may name only those written before it, in its "
+                        "file or in a file whose name sorts before)",
                         k, name);
                     value = json_null();
                     break;
@@ -1010,7 +1026,6 @@ static void take_defines(struct loader *ld, json_t *obj)
             break;
         }
     }
-    ld->defines = expanded;
 }
 
 static void take_intent(struct loader *ld, json_t *obj, size_t idx)
@@ -1169,17 +1184,19 @@ static void take_intent(struct loader *ld, json_t *obj, size_t idx)
     }
 }
 
-static void take_file(struct loader *ld, const char *buf, size_t len)
+/* First pass over one file: parses it, builds ld->pm, checks its keys and
+ * takes its definitions. Returns the parsed root (the caller's), or NULL
+ * when the file is not a JSON object (reported). */
+static json_t *take_file_head(struct loader *ld, const char *buf, size_t len)
 {
     json_error_t jerr;
-    json_t *root, *arr, *v;
+    json_t *root, *v;
     const char *k, *nul;
-    size_t i;
 
     if (len == 0) {
         diag_at(ld, 0, 0, "empty file: an intent file holds {\"intents\": [...]}");
         ld->broken_files++;
-        return;
+        return NULL;
     }
     if ((nul = memchr(buf, '\0', len)) != NULL) {
         /* jansson stops at a NUL byte and reports "end of file" there. */
@@ -1192,7 +1209,7 @@ static void take_file(struct loader *ld, const char *buf, size_t len)
         }
         diag_at(ld, line, col, "NUL byte: an intent file is UTF-8 text, not binary");
         ld->broken_files++;
-        return;
+        return NULL;
     }
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
@@ -1202,15 +1219,17 @@ static void take_file(struct loader *ld, const char *buf, size_t len)
             diag_at(ld, jerr.line > 0 ? jerr.line : 1, jerr.column > 0 ? jerr.column : 1,
                     "%s", jerr.text);
         ld->broken_files++;
-        return;
+        return NULL;
     }
     if (pos_build(&ld->pm, buf, len) < 0) {
         diag_oom(ld);
-        goto out;
+        json_decref(root);
+        return NULL;
     }
     if (!json_is_object(root)) {
         diag_at(ld, 1, 1, "the file must be an object {\"intents\": [...]}");
-        goto out;
+        json_decref(root);
+        return NULL;
     }
     json_object_foreach(root, k, v)
     {
@@ -1224,17 +1243,41 @@ static void take_file(struct loader *ld, const char *buf, size_t len)
     v = json_object_get(root, "define");
     if (v)
         take_defines(ld, v);
-    arr = json_object_get(root, "intents");
+    return root;
+}
+
+/* Second pass over one file (ld->pm its map): its intents, once every
+ * file's definitions are known. */
+static void take_file_intents(struct loader *ld, json_t *root)
+{
+    json_t *arr = json_object_get(root, "intents");
+    size_t i;
+
     if (!json_is_array(arr)) {
         diag_at(ld, 1, 1, "the file must have an \"intents\" array");
-        goto out;
+        return;
     }
     for (i = 0; i < json_array_size(arr) && !ld->oom; i++)
         take_intent(ld, json_array_get(arr, i), i);
-out:
+}
+
+/* The folder's definitions, before the first file. 0 or -1 (reported). */
+static int defines_start(struct loader *ld)
+{
+    ld->defines = json_object();
+    ld->define_at = json_object();
+    if (!ld->defines || !ld->define_at) {
+        diag_oom(ld);
+        return -1;
+    }
+    return 0;
+}
+
+static void defines_end(struct loader *ld)
+{
     json_decref(ld->defines);
-    ld->defines = NULL;
-    json_decref(root);
+    json_decref(ld->define_at);
+    ld->defines = ld->define_at = NULL;
 }
 
 /* ---- reading the folder ---- */
@@ -1560,10 +1603,10 @@ static long lint_pattern(const char *src, char *what, size_t what_size)
             continue;
         }
         if (cp >= 'A' && cp <= 'Z') {
-            fmt_into(
-                what, what_size,
-                "capital letter '%c' can never match: the key is lower case (write '%c')",
-                (char)cp, (char)(cp - 'A' + 'a'));
+            fmt_into(what, what_size,
+                     "capital letter '%c' can never match: the key is lower case "
+                     "(write '%c')",
+                     (char)cp, (char)(cp - 'A' + 'a'));
             return at;
         }
         if (cp < 0x80 && strchr("-,!\"/;@%&_~", (int)cp) && cp) {
@@ -2380,11 +2423,11 @@ static void check_set(struct loader *ld, const char *dir)
             if ((long)i != set->emergency && it->id && strcmp(it->id, "emergency") != 0 &&
                 it->priority >= em->priority) {
                 ld->file = set->files[it->file];
-                diag_at(
-                    ld, it->line, it->col,
-                    "priority %d of \"%s\" is not below emergency's (%d): emergency must "
-                    "outrank every intent",
-                    it->priority, it->id, em->priority);
+                diag_at(ld, it->line, it->col,
+                        "priority %d of \"%s\" is not below emergency's (%d): "
+                        "emergency must "
+                        "outrank every intent",
+                        it->priority, it->id, em->priority);
             }
         }
     }
@@ -2494,6 +2537,10 @@ struct intent_set *intent_set_load(const char *dir, diag_fn report, void *ud)
     struct loader ld = {.report = report, .ud = ud, .file = dir};
     struct intent_set *set = set_new(&ld);
     uint64_t hash = 14695981039346656037ull;
+    struct parsed_file {
+        json_t *root;
+        struct pos_map pm;
+    } *files = NULL;
     size_t i;
 
     if (!set)
@@ -2502,6 +2549,16 @@ struct intent_set *intent_set_load(const char *dir, diag_fn report, void *ud)
         intent_set_free(set);
         return NULL;
     }
+    files = alloc_calloc(set->n_files, sizeof(*files));
+    if (!files)
+        diag_oom(&ld);
+    if (!files || defines_start(&ld) < 0) {
+        alloc_free(files);
+        defines_end(&ld);
+        intent_set_free(set);
+        return NULL;
+    }
+    /* two passes: a pattern may name a definition of a file read later */
     for (i = 0; i < set->n_files && !ld.oom; i++) {
         size_t len;
         char *buf;
@@ -2512,13 +2569,28 @@ struct intent_set *intent_set_load(const char *dir, diag_fn report, void *ud)
         hash = hash_bytes(hash, name, strlen(name)); /* the name is part of the version */
         buf = read_file(&ld, name, &len, &hash);
         if (!buf) {
-            ld.broken_files++; /* its ids are unknown, like a file that does not parse */
+            ld.broken_files++; /* its ids are unknown, like a file that does not parse
+                                */
             continue;
         }
-        take_file(&ld, buf, len);
-        pos_free(&ld.pm);
+        files[i].root = take_file_head(&ld, buf, len);
+        files[i].pm = ld.pm;
+        memset(&ld.pm, 0, sizeof(ld.pm));
         alloc_free(buf);
     }
+    for (i = 0; i < set->n_files; i++) {
+        if (files[i].root && !ld.oom) {
+            ld.file = set->files[i];
+            ld.file_index = (int)i;
+            ld.pm = files[i].pm;
+            take_file_intents(&ld, files[i].root);
+            memset(&ld.pm, 0, sizeof(ld.pm));
+        }
+        json_decref(files[i].root);
+        pos_free(&files[i].pm);
+    }
+    alloc_free(files);
+    defines_end(&ld);
     return set_finish(&ld, dir, hash);
 }
 
@@ -2537,7 +2609,14 @@ struct intent_set *intent_set_parse(const char *name, const char *buf, size_t le
         return NULL;
     }
     set->n_files = 1;
-    take_file(&ld, buf, len);
+    if (defines_start(&ld) == 0) {
+        json_t *root = take_file_head(&ld, buf, len);
+        if (root)
+            take_file_intents(&ld, root);
+        json_decref(root);
+    }
+    pos_free(&ld.pm);
+    defines_end(&ld);
     return set_finish(&ld, name, hash_bytes(14695981039346656037ull, buf, len));
 }
 
@@ -2636,7 +2715,8 @@ static int hostile_unit(const struct intent_set *set, const pcre2_code *code,
 }
 
 #define HOSTILE_ADVICE                                                                   \
-    "it backtracks without bound; anchor it with ^ and avoid nested or adjacent "        \
+    "it backtracks without bound; anchor it with ^ and avoid nested or "                 \
+    "adjacent "                                                                          \
     "unbounded repeats"
 
 static int run_hostile(const struct intent_set *set, diag_fn report, void *ud)

@@ -3273,23 +3273,33 @@ static void stage_patterns(const struct intent_set *set, const char *key, size_t
                  word_index_run(set->prefilter->words, key, len), -1, first_alone, out);
 }
 
+/* 1 when the fuzzy stage on corrected key 'ck' puts emergency first: the
+ * check an emergency found on guessed words must pass. */
+static int corrected_fuzzy_agrees(const struct intent_set *set, const char *ck,
+                                  size_t clen)
+{
+    struct match_result fz;
+    result_init(set, &fz);
+    fuzzy_run(set, ck, clen, -1, -1, -1, &fz);
+    return fz.fuzzy_best == set->emergency;
+}
+
 /* Stage 1b: the patterns on the corrected key 'ck'. An emergency there
- * stands only when the fuzzy stage on 'ck' also puts emergency first;
- * otherwise the other intents decide. Returns 1 when a pattern matched
- * ('out' filled), else 0. */
+ * stands only when the fuzzy stage on 'ck' also puts emergency first, or
+ * when no word of 'ck' was guessed ('n_guessed' 0: every fix came from the
+ * texting table, "trapt" -> "trapped"); otherwise the other intents decide.
+ * Returns 1 when a pattern matched ('out' filled), else 0. */
 static int stage_corrected(const struct intent_set *set, const char *ck, size_t clen,
-                           unsigned n_fixed, int first_alone, struct match_result *out)
+                           unsigned n_fixed, unsigned n_guessed, int first_alone,
+                           struct match_result *out)
 {
     struct match_result c;
     unsigned tried = out->n_tried;
 
     result_init(set, &c);
     stage_patterns(set, ck, clen, first_alone, &c);
-    if (c.stage == MATCH_PATTERN && c.intent == set->emergency) {
-        struct match_result fz;
-        result_init(set, &fz);
-        fuzzy_run(set, ck, clen, -1, -1, -1, &fz);
-        if (fz.fuzzy_best != set->emergency) {
+    if (c.stage == MATCH_PATTERN && c.intent == set->emergency && n_guessed > 0) {
+        if (!corrected_fuzzy_agrees(set, ck, clen)) {
             unsigned t = c.n_tried;
             size_t n = prefilter_run(set->prefilter, ck, clen);
             result_init(set, &c);
@@ -3307,6 +3317,47 @@ static int stage_corrected(const struct intent_set *set, const char *ck, size_t 
     c.n_corrected = n_fixed;
     *out = c;
     return 1;
+}
+
+/* Emergency outranks every intent, whatever the spelling: when a pattern
+ * answered another intent, the key with its texting forms read as words
+ * ("pls cal 911 i cnt talk hes rite here") is read once more, and an
+ * emergency pattern there answers, unless emergency's own excludes veto
+ * the key as typed. Only the texting table, not edit distance: it costs a
+ * few hash probes a word on every message, and a guessed word needs the
+ * fuzzy stage's agreement (stage 1b), which long messages seldom give.
+ * 'out' is stage 1's answer; it changes only to emergency. */
+static void emergency_respelled(const struct intent_set *set, const char *key, size_t len,
+                                int first_alone, struct match_result *out)
+{
+    char stack_key[512];
+    char *ck = stack_key;
+    size_t cap = SPELL_OUT_CAP(len), clen = 0;
+    int n_fixed;
+    struct match_result c;
+
+    if (!set->spell || set->emergency < 0 || out->intent == set->emergency)
+        return;
+    if (cap > sizeof(stack_key) && !(ck = alloc_malloc(cap)))
+        return;
+    n_fixed = spell_texting(set->spell, key, len, ck, cap, &clen);
+    if (n_fixed > 0) {
+        result_init(set, &c);
+        stage_patterns(set, ck, clen, first_alone, &c);
+        out->n_tried += c.n_tried;
+        out->limit_hit = out->limit_hit || c.limit_hit;
+        if (c.stage == MATCH_PATTERN && c.intent == set->emergency &&
+            !(set->intents[c.intent].exclude.n &&
+              excluded_after_fuzzy(set, c.intent, key, len, 0, out))) {
+            c.n_tried = out->n_tried;
+            c.limit_hit = out->limit_hit;
+            c.stage = MATCH_CORRECTED;
+            c.n_corrected = (unsigned)n_fixed;
+            *out = c;
+        }
+    }
+    if (ck != stack_key)
+        alloc_free(ck);
 }
 
 bool match_alarm_answers(double log_odds, size_t n_features)
@@ -3357,7 +3408,8 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
 {
     char stack_key[512];
     char *ck = stack_key;
-    size_t cap = len + 2 * SPELL_MAX_TOKENS + 1, clen = 0;
+    size_t cap = SPELL_OUT_CAP(len), clen = 0;
+    unsigned n_guessed = 0;
     int n_fixed = 0;
     /* the self-test's example was counted by the danger model: where. A
      * counter-example keeps its counts: it is checked as the catalogue
@@ -3371,6 +3423,7 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
         return VIGIE_EINVAL;
     stage_patterns(set, key, len, first_alone, out);
     if (out->stage == MATCH_PATTERN) {
+        emergency_respelled(set, key, len, first_alone, out);
         apply_alarm(set, key, len, own, ex_counter ? -1 : ex_intent, ex_lang, ex_index,
                     out);
         return 0;
@@ -3381,11 +3434,11 @@ static int match_run(const struct intent_set *set, const char *key, size_t len,
         if (cap > sizeof(stack_key))
             ck = alloc_malloc(cap);
         if (ck)
-            n_fixed = spell_correct(set->spell, key, len, ck, cap, &clen);
+            n_fixed = spell_correct(set->spell, key, len, ck, cap, &clen, &n_guessed);
     }
     if (n_fixed > 0) {
-        int corrected =
-            stage_corrected(set, ck, clen, (unsigned)n_fixed, first_alone, out);
+        int corrected = stage_corrected(set, ck, clen, (unsigned)n_fixed, n_guessed,
+                                        first_alone, out);
         /* What an intent excludes in the message as typed, the corrected
          * spelling does not answer: an exclude may name a word the
          * corrector does not know ("spawn room") and would change. */

@@ -19,8 +19,10 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "texting.h"
 
-#define SPELL_MAX_CAND 128 /* candidates checked per typed word */
+#define SPELL_MAX_CAND 128  /* candidates checked per typed word */
+#define TEXTING_BITS   1024 /* the texting forms' filter: about 90 forms */
 
 /* Everyday words, English and French, that a catalogue about trafficking
  * may never use but visitors do ("well", "keys", "paris", "pont"): without
@@ -132,8 +134,32 @@ struct spell {
     size_t n_del;
     uint32_t *start; /* nb + 1 offsets into 'del' */
     uint32_t nb;     /* buckets, a power of two */
+    /* texting forms the vocabulary lacks, one bit each (a Bloom filter
+     * of one hash): most words are ruled out by it, before any search */
+    uint64_t texting_bits[TEXTING_BITS / 64];
     int finished;
 };
+
+static uint32_t texting_bit(const char *w, size_t n)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * 16777619u;
+    return (h ^ (h >> 15)) & (TEXTING_BITS - 1);
+}
+
+/* 1 when word 'w' may be a texting form the vocabulary lacks. */
+static int may_be_texting(const struct spell *sp, const char *w, size_t n)
+{
+    uint32_t k;
+
+    if (n == 0 || n > TEXTING_MAX_FORM)
+        return 0;
+    k = texting_bit(w, n);
+    return (int)(sp->texting_bits[k / 64] >> (k % 64) & 1);
+}
 
 static uint64_t spell_hash(const char *s, size_t n)
 {
@@ -412,6 +438,13 @@ int spell_finish(struct spell *sp)
 
     if (sp->finished)
         return 0;
+    for (i = 0; i < texting_count(); i++) {
+        const char *form = texting_form(i);
+        size_t fn = strlen(form);
+        uint32_t k = texting_bit(form, fn);
+        if (spell_find(sp, form, fn) < 0)
+            sp->texting_bits[k / 64] |= (uint64_t)1 << (k % 64);
+    }
     /* Pass 0 counts the entries, pass 1 writes them. */
     for (pass = 0; pass < 2; pass++) {
         f.n = 0;
@@ -560,17 +593,21 @@ static long spell_lookup(const struct spell *sp, const char *w, size_t n)
     return lk.ambiguous ? -1 : lk.best;
 }
 
-int spell_correct(const struct spell *sp, const char *key, size_t len, char *out,
-                  size_t cap, size_t *out_len)
+/* spell_correct() and spell_texting(): 'guess' 0 reads the texting table
+ * alone. */
+static int correct_words(const struct spell *sp, const char *key, size_t len, char *out,
+                         size_t cap, size_t *out_len, unsigned *n_guessed, int guess)
 {
     size_t i = 0, o = 0;
     int n_fixed = 0, n_looked = 0;
 
+    if (n_guessed)
+        *n_guessed = 0;
     if (cap < len + 1)
         return VIGIE_ETOOLONG;
     while (i < len) {
         size_t s = i, n;
-        const char *w;
+        const char *w, *t = NULL;
         long id = -1;
 
         if (is_sep(key[i])) {
@@ -581,17 +618,34 @@ int spell_correct(const struct spell *sp, const char *key, size_t len, char *out
             i++;
         n = i - s;
         w = key + s;
-        if (sp && sp->finished && n >= SPELL_MIN_LEN && n <= SPELL_MAX_LEN &&
-            n_looked < SPELL_MAX_TOKENS && is_az(w, n) && spell_find(sp, w, n) < 0 &&
-            !is_common(w, n) && !has_stem(sp, w, n)) {
-            n_looked++;
-            id = spell_lookup(sp, w, n);
+        /* the table before the vocabulary: most words are too long for it,
+         * and a miss costs less than hashing the word */
+        if (sp && sp->finished && n <= SPELL_MAX_LEN && n_looked < SPELL_MAX_TOKENS &&
+            ((may_be_texting(sp, w, n) && (t = texting_expand(w, n)) != NULL) || guess) &&
+            is_az(w, n) && spell_find(sp, w, n) < 0) {
+            /* a texting form first ("cnt", "trapt"): whatever its length,
+             * edit distance would not find the word it stands for, and a
+             * stem a pattern reads ("trap\w*") does not say what it means */
+            size_t tn = t ? strlen(t) : 0;
+            if (t && o + tn + (len - i) + 1 <= cap) {
+                n_looked++;
+                memcpy(out + o, t, tn);
+                o += tn;
+                n_fixed++;
+                continue;
+            }
+            if (guess && n >= SPELL_MIN_LEN && !is_common(w, n) && !has_stem(sp, w, n)) {
+                n_looked++;
+                id = spell_lookup(sp, w, n);
+            }
         }
         /* what is left of the key must still fit after this word */
         if (id >= 0 && o + sp->len[id] + (len - i) + 1 <= cap) {
             memcpy(out + o, sp->words[id], sp->len[id]);
             o += sp->len[id];
             n_fixed++;
+            if (n_guessed)
+                ++*n_guessed;
         } else {
             memcpy(out + o, w, n);
             o += n;
@@ -601,4 +655,35 @@ int spell_correct(const struct spell *sp, const char *key, size_t len, char *out
     if (out_len)
         *out_len = o;
     return n_fixed;
+}
+
+int spell_correct(const struct spell *sp, const char *key, size_t len, char *out,
+                  size_t cap, size_t *out_len, unsigned *n_guessed)
+{
+    return correct_words(sp, key, len, out, cap, out_len, n_guessed, 1);
+}
+
+int spell_texting(const struct spell *sp, const char *key, size_t len, char *out,
+                  size_t cap, size_t *out_len)
+{
+    size_t i = 0;
+
+    if (cap < len + 1)
+        return VIGIE_ETOOLONG;
+    /* most keys have no texting form: find one before writing anything */
+    while (sp && sp->finished && i < len) {
+        size_t s = i;
+        while (i < len && !is_sep(key[i]))
+            i++;
+        if (may_be_texting(sp, key + s, i - s) && texting_expand(key + s, i - s) &&
+            spell_find(sp, key + s, i - s) < 0)
+            return correct_words(sp, key, len, out, cap, out_len, NULL, 0);
+        while (i < len && is_sep(key[i]))
+            i++;
+    }
+    memcpy(out, key, len);
+    out[len] = '\0';
+    if (out_len)
+        *out_len = len;
+    return 0;
 }

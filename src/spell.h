@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "texting.h"
+
 /* Words shorter than this are never corrected (too many neighbours). */
 #define SPELL_MIN_LEN 4
 /* Words this long or longer may be corrected at distance 2. */
@@ -23,6 +25,10 @@
 #define SPELL_MAX_LEN 24
 /* At most this many unknown words are looked up per key. */
 #define SPELL_MAX_TOKENS 16
+
+/* Room spell_correct() may need for a key of 'len' bytes: every word it
+ * changes grows by at most 2 bytes (edit distance) or TEXTING_MAX_GROWTH. */
+#define SPELL_OUT_CAP(len) ((len) + (2 + TEXTING_MAX_GROWTH) * SPELL_MAX_TOKENS + 1)
 
 struct spell; /* opaque */
 
@@ -59,13 +65,23 @@ int spell_known(const struct spell *sp, const char *w, size_t n);
 /* Frequency of word 'w' (0 when unknown or known only from patterns). */
 unsigned spell_freq(const struct spell *sp, const char *w, size_t n);
 
-/* Corrects folded key 'key' ('len' bytes) into 'out' ('cap' bytes; cap >=
- * len + 2 * SPELL_MAX_TOKENS + 1 always suffices), NUL-terminated, its length
- * in '*out_len'. Only words of a-z are changed, and only into words of a-z,
- * so the result is as valid UTF-8 as 'key'. Returns the number of words
+/* Corrects folded key 'key' ('len' bytes) into 'out' ('cap' bytes;
+ * SPELL_OUT_CAP(len) always suffices), NUL-terminated, its length in
+ * '*out_len'. A texting form the vocabulary does not know ("pls", "jsuis")
+ * becomes the words it stands for (see texting.h), whatever its length;
+ * another unknown word is corrected by edit distance as above. Only words
+ * of a-z are changed, and only into a-z, spaces and apostrophes, so the
+ * result is as valid UTF-8 as 'key'. Returns the number of words
  * corrected (0: 'out' is a copy of 'key'), or VIGIE_ETOOLONG when 'cap' is
- * too small. Reentrant: 'sp' is only read. */
+ * too small; '*n_guessed' (when not NULL) tells how many of them were
+ * guessed by edit distance rather than read from the texting table.
+ * Reentrant: 'sp' is only read. */
 int spell_correct(const struct spell *sp, const char *key, size_t len, char *out,
+                  size_t cap, size_t *out_len, unsigned *n_guessed);
+
+/* spell_correct() with the texting table alone, no word guessed by edit
+ * distance: a few hash probes a word, cheap enough for every message. */
+int spell_texting(const struct spell *sp, const char *key, size_t len, char *out,
                   size_t cap, size_t *out_len);
 
 #endif

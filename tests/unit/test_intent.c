@@ -13,6 +13,11 @@
 
 #include "error.h"
 #include "intent.h"
+#include "match.h"
+#include "normalize.h"
+
+#include <stdlib.h>
+#include <unistd.h>
 
 struct diags {
     int n;
@@ -48,19 +53,21 @@ static char *file_with(char *buf, size_t size, const char *patterns_en, const ch
     static const char *twelve =
         "[\"a1\",\"a2\",\"a3\",\"a4\",\"a5\",\"a6\",\"a7\",\"a8\","
         "\"a9\",\"a10\",\"a11\",\"a12\"]";
-    snprintf(
-        buf, size,
-        "{\"intents\": [\n"
-        "{\"id\": \"fallback\", \"label\": {\"en\": \"?\", \"fr\": \"?\"},\n"
-        " \"examples\": {\"en\": %s, \"fr\": %s},\n"
-        " \"answers\": {\"en\": [\"no\"], \"fr\": [\"non\"]}, \"sources\": [\"t\"]},\n"
-        "{\"id\": \"emergency\", \"priority\": 100, \"label\": {\"en\": \"E\", \"fr\": "
-        "\"U\"},\n"
-        " \"patterns\": {\"en\": [%s], \"fr\": [\"\\\\bdanger\\\\b\"]},\n"
-        " \"examples\": {\"en\": %s, \"fr\": %s},\n"
-        " \"answers\": {\"en\": [\"911\"], \"fr\": [\"911\"]}, \"sources\": [\"t\"]%s}\n"
-        "]}\n",
-        twelve, twelve, patterns_en, twelve, twelve, extra);
+    snprintf(buf, size,
+             "{\"intents\": [\n"
+             "{\"id\": \"fallback\", \"label\": {\"en\": \"?\", \"fr\": \"?\"},\n"
+             " \"examples\": {\"en\": %s, \"fr\": %s},\n"
+             " \"answers\": {\"en\": [\"no\"], \"fr\": [\"non\"]}, \"sources\": "
+             "[\"t\"]},\n"
+             "{\"id\": \"emergency\", \"priority\": 100, \"label\": {\"en\": "
+             "\"E\", \"fr\": "
+             "\"U\"},\n"
+             " \"patterns\": {\"en\": [%s], \"fr\": [\"\\\\bdanger\\\\b\"]},\n"
+             " \"examples\": {\"en\": %s, \"fr\": %s},\n"
+             " \"answers\": {\"en\": [\"911\"], \"fr\": [\"911\"]}, \"sources\": "
+             "[\"t\"]%s}\n"
+             "]}\n",
+             twelve, twelve, patterns_en, twelve, twelve, extra);
     return buf;
 }
 
@@ -137,9 +144,11 @@ static void test_missing_language_and_empty(void **state)
 {
     const char *bad =
         "{\"intents\": [{\"id\": \"fallback\", \"label\": {\"en\": \"x\"},"
-        " \"examples\": {\"en\": [], \"fr\": []}, \"answers\": {\"en\": [\"\"], \"fr\": "
+        " \"examples\": {\"en\": [], \"fr\": []}, \"answers\": {\"en\": [\"\"], "
+        "\"fr\": "
         "[]},"
-        " \"sources\": [\"s\"], \"links\": [{\"en\": \"a\", \"fr\": \"b\", \"url\": "
+        " \"sources\": [\"s\"], \"links\": [{\"en\": \"a\", \"fr\": \"b\", "
+        "\"url\": "
         "\"javascript:alert(1)\"}]}]}";
     struct diags ds = {0};
 
@@ -229,6 +238,80 @@ static void test_duplicate_ids_across_files(void **state)
     assert_true(has(&ds, "duplicate id \"emergency\" (first defined at t.json:5:8)"));
 }
 
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void remove_text(const char *dir, const char *name)
+{
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_int_equal(unlink(path), 0);
+}
+
+/* A pattern of a.json names a definition b.json makes: files are read
+ * twice, definitions first, so it counts wherever it is written. */
+static void test_definitions_across_files(void **state)
+{
+    static const char *twelve_hellos =
+        "[\"howdy\",\"hello\",\"hello there\",\"howdy there\",\"hello you\","
+        "\"howdy you\",\"hello friend\",\"howdy friend\",\"hello all\",\"howdy "
+        "all\","
+        "\"hello bot\",\"howdy bot\"]";
+    static const char *twelve_saluts =
+        "[\"salut\",\"salut toi\",\"salut la\",\"salut vous\",\"salut ami\","
+        "\"salut amie\",\"salut robot\",\"salut tout\",\"salut gang\",\"salut "
+        "bot\","
+        "\"salut salut\",\"allo salut\"]";
+    char dir[] = "/tmp/vigie-defines-XXXXXX", buf[4096], key[64];
+    struct diags ds = {0};
+    struct intent_set *set;
+    struct match_result m;
+    size_t n;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(buf, sizeof(buf),
+             "{\"intents\": [{\"id\": \"greeting\", \"label\": {\"en\": \"Hi\", "
+             "\"fr\": \"Salut\"},\n \"patterns\": {\"en\": [\"{{hello_words}}\"], "
+             "\"fr\": [\"\\\\bsalut\\\\b\"]},\n \"examples\": {\"en\": %s, \"fr\": "
+             "%s},"
+             "\n \"answers\": {\"en\": [\"Hi!\"], \"fr\": [\"Salut!\"]}, \"sources\": "
+             "[\"t\"]}]}\n",
+             twelve_hellos, twelve_saluts);
+    write_text(dir, "a.json", buf);
+    file_with(buf, sizeof(buf), "\"\\\\bin danger\\\\b\"", "");
+    /* splice the definition in front of "intents" */
+    {
+        char with[4200];
+        snprintf(with, sizeof(with),
+                 "{\"define\": {\"hello_words\": "
+                 "\"\\\\b(?:howdy|hello)\\\\b\"},\n%s",
+                 buf + 1);
+        write_text(dir, "b.json", with);
+    }
+    set = intent_set_load(dir, collect_cb, &ds);
+    assert_int_equal(ds.n, 0);
+    assert_non_null(set);
+    assert_int_equal(norm_text("Howdy there", 11, key, sizeof(key), &n), 0);
+    assert_int_equal(match_best(set, key, n, &m), 0);
+    assert_int_equal(m.stage, MATCH_PATTERN);
+    assert_int_equal(m.intent, intent_set_find(set, "greeting"));
+    intent_set_free(set);
+    remove_text(dir, "a.json");
+    remove_text(dir, "b.json");
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_quoted_names_keep_their_quotes),
         cmocka_unit_test(test_hostile_pattern_reported),
         cmocka_unit_test(test_duplicate_ids_across_files),
+        cmocka_unit_test(test_definitions_across_files),
     };
     return cmocka_run_group_tests_name("intent", tests, NULL, NULL);
 }

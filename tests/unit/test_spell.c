@@ -15,6 +15,7 @@
 #include "match.h"
 #include "normalize.h"
 #include "spell.h"
+#include "texting.h"
 
 static struct spell *vocab(void)
 {
@@ -48,7 +49,8 @@ static void expect(const struct spell *sp, const char *in, const char *want, int
     char out[256];
     size_t n = 0;
 
-    assert_int_equal(spell_correct(sp, in, strlen(in), out, sizeof(out), &n), fixed);
+    assert_int_equal(spell_correct(sp, in, strlen(in), out, sizeof(out), &n, NULL),
+                     fixed);
     assert_string_equal(out, want);
     assert_int_equal(n, strlen(want));
 }
@@ -147,10 +149,57 @@ static void test_capacity(void **state)
     size_t n;
 
     (void)state;
-    assert_int_equal(spell_correct(sp, "datajma", 7, out, 7, &n), VIGIE_ETOOLONG);
+    assert_int_equal(spell_correct(sp, "datajma", 7, out, 7, &n, NULL), VIGIE_ETOOLONG);
     /* the corrected word would not fit: left as typed */
-    assert_int_equal(spell_correct(sp, "trait", 5, out, 6, &n), 0);
+    assert_int_equal(spell_correct(sp, "trait", 5, out, 6, &n, NULL), 0);
     assert_string_equal(out, "trait");
+    spell_free(sp);
+}
+
+static void test_texting_table(void **state)
+{
+    (void)state;
+    assert_true(texting_table_ok());
+    assert_string_equal(texting_expand("cnt", 3), "cant");
+    assert_string_equal(texting_expand("jsuis", 5), "je suis");
+    assert_null(texting_expand("cat", 3));
+    assert_null(texting_expand("", 0));
+    assert_null(texting_expand("aaaaaaaaaaaaaaaaaaaaaaaa", 24));
+}
+
+static void test_texting_forms(void **state)
+{
+    struct spell *sp = vocab();
+    char out[256];
+    size_t n = 0;
+    unsigned guessed = 9;
+
+    (void)state;
+    /* short forms edit distance would never reach, and the count of them
+     * that were guessed (none) */
+    assert_int_equal(
+        spell_correct(sp, "pls cal i cnt", 13, out, sizeof(out), &n, &guessed), 3);
+    assert_string_equal(out, "please call i cant");
+    assert_int_equal(guessed, 0);
+    /* one of each: only the edit is a guess */
+    assert_int_equal(spell_correct(sp, "qqn victmis", 11, out, sizeof(out), &n, &guessed),
+                     2);
+    assert_string_equal(out, "quelqu'un victims");
+    assert_int_equal(guessed, 1);
+    /* a form the catalogue's own words use is read as they do */
+    expect(sp, "cat hat", "cat hat", 0);
+    spell_free(sp);
+}
+
+static void test_texting_form_the_vocabulary_knows(void **state)
+{
+    struct spell *sp = spell_new();
+
+    (void)state;
+    assert_non_null(sp);
+    assert_int_equal(spell_add_text(sp, "hotline numbr", 13, 1), 0);
+    assert_int_equal(spell_finish(sp), 0);
+    expect(sp, "numbr pls", "numbr please", 1);
     spell_free(sp);
 }
 
@@ -206,6 +255,25 @@ static void test_corrected_emergency_needs_fuzzy_agreement(void **state)
     intent_set_free(set);
 }
 
+static void test_emergency_outranks_typing(void **state)
+{
+    struct intent_set *set = intent_set_load(VIGIE_FIXTURE_INTENTS, NULL, NULL);
+    struct match_result m;
+
+    (void)state;
+    assert_non_null(set);
+    /* "number" answers hotline as typed; "cnt" is "cant": emergency */
+    match_text(set, "whats the number i cnt leave", &m);
+    assert_int_equal(m.stage, MATCH_CORRECTED);
+    assert_int_equal(m.intent, set ? intent_set_find(set, "emergency") : -1);
+    assert_int_equal(m.n_corrected, 1);
+    /* with nothing to fix, the hotline stands */
+    match_text(set, "whats the number i can call", &m);
+    assert_int_equal(m.stage, MATCH_PATTERN);
+    assert_int_equal(m.intent, set ? intent_set_find(set, "hotline") : -1);
+    intent_set_free(set);
+}
+
 static void test_corrected_key_keeps_excludes(void **state)
 {
     struct intent_set *set = intent_set_load(VIGIE_FIXTURE_INTENTS, NULL, NULL);
@@ -236,8 +304,12 @@ int main(void)
         cmocka_unit_test(test_ties),
         cmocka_unit_test(test_stems),
         cmocka_unit_test(test_capacity),
+        cmocka_unit_test(test_texting_table),
+        cmocka_unit_test(test_texting_forms),
+        cmocka_unit_test(test_texting_form_the_vocabulary_knows),
         cmocka_unit_test(test_matcher_corrects),
         cmocka_unit_test(test_corrected_emergency_needs_fuzzy_agreement),
+        cmocka_unit_test(test_emergency_outranks_typing),
         cmocka_unit_test(test_corrected_key_keeps_excludes),
     };
 
