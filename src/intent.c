@@ -400,6 +400,15 @@ static void path_pos(struct loader *ld, const char *path, int *line, int *col)
     *col = e ? e->col : 0;
 }
 
+/* path_pos() of the key that names the value (where there is one). */
+static void path_key_pos(struct loader *ld, const char *path, int *line, int *col)
+{
+    const struct pos_entry *e = pos_find(&ld->pm, path);
+
+    *line = e ? (e->kline ? e->kline : e->line) : 0;
+    *col = e ? (e->kline ? e->kcol : e->col) : 0;
+}
+
 static void diag_oom(struct loader *ld)
 {
     if (!ld->oom)
@@ -961,11 +970,7 @@ static void take_defines(struct loader *ld, json_t *obj)
                       k, json_string_value(first));
             continue;
         }
-        {
-            const struct pos_entry *e = pos_find(&ld->pm, p);
-            line = e ? (e->kline ? e->kline : e->line) : 0;
-            col = e ? (e->kline ? e->kcol : e->col) : 0;
-        }
+        path_key_pos(ld, p, &line, &col);
         fmt_into(where, sizeof(where), "%s:%d:%d", ld->file, line, col);
         if (json_object_set_new(ld->define_at, k, json_string(where)) < 0) {
             diag_oom(ld);
