@@ -111,9 +111,10 @@ static void print_reply(const struct reply *r)
 }
 
 static int ask_one(const struct intent_set *set, struct dialogue *d, const char *text,
-                   size_t len)
+                   size_t len, int why)
 {
     struct reply r;
+    char how[1024];
     int rc = dialogue_message(set, d, text, len, LANG_NONE, &r);
 
     if (rc < 0) {
@@ -121,6 +122,8 @@ static int ask_one(const struct intent_set *set, struct dialogue *d, const char 
         return 1;
     }
     print_reply(&r);
+    if (why && dialogue_explain(set, text, len, how, sizeof(how)) == 0)
+        printf("why: %s\n", how);
     return 0;
 }
 
@@ -130,10 +133,12 @@ int cli_ask(int argc, char **argv)
     enum lang lang = LANG_NONE;
     struct intent_set *set;
     struct dialogue d;
-    int i, first_text = argc, rc = 0;
+    int i, first_text = argc, rc = 0, why = 0;
 
     for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc) {
+        if (strcmp(argv[i], "--why") == 0) {
+            why = 1;
+        } else if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc) {
             lang = lang_from_code(argv[++i]);
             if (lang == LANG_NONE) {
                 fprintf(stderr, "vigie ask: --lang must be en or fr\n");
@@ -142,8 +147,10 @@ int cli_ask(int argc, char **argv)
         } else if (strcmp(argv[i], "--intents") == 0 && i + 1 < argc) {
             dir = argv[++i];
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: vigie ask [--lang en|fr] [--intents DIR] [TEXT...]\n"
-                   "  Answers TEXT, or each line of standard input (one session).\n");
+            printf("usage: vigie ask [--lang en|fr] [--intents DIR] [--why] [TEXT...]\n"
+                   "  Answers TEXT, or each line of standard input (one session).\n"
+                   "  --why  adds a line saying how the intent was chosen: the pattern\n"
+                   "         and where it is written, or the stage that decided.\n");
             return 0;
         } else if (strcmp(argv[i], "--") == 0) {
             first_text = i + 1;
@@ -151,7 +158,7 @@ int cli_ask(int argc, char **argv)
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             fprintf(stderr,
                     "vigie ask: unknown option \"%s\"\n"
-                    "usage: vigie ask [--lang en|fr] [--intents DIR] [TEXT...]\n",
+                    "usage: vigie ask [--lang en|fr] [--intents DIR] [--why] [TEXT...]\n",
                     argv[i]);
             return 2;
         } else {
@@ -181,7 +188,7 @@ int cli_ask(int argc, char **argv)
                 strcat(text, " ");
             strcat(text, argv[i]);
         }
-        rc = ask_one(set, &d, text, strlen(text));
+        rc = ask_one(set, &d, text, strlen(text), why);
         alloc_free(text);
     } else {
         char *line = NULL;
@@ -200,7 +207,7 @@ int cli_ask(int argc, char **argv)
                 line[--n] = '\0';
             if (n == 0)
                 continue;
-            ask_one(set, &d, line, (size_t)n);
+            ask_one(set, &d, line, (size_t)n, why);
             printf("\n");
             fflush(stdout);
         }

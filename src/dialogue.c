@@ -15,12 +15,14 @@
  */
 #include "dialogue.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "alarm.h"
 #include "alloc.h"
 #include "answer_cache.h"
 #include "error.h"
+#include "explain.h"
 #include "intent_impl.h"
 #include "match.h"
 #include "normalize.h"
@@ -358,10 +360,17 @@ static long question_intent(const struct intent_set *set, const char *text, size
     return found;
 }
 
+/* How understand() decided, for dialogue_explain(). */
+struct how {
+    struct match_result whole; /* the whole message's match */
+    enum { BY_MATCH, BY_DANGER_AT_END, BY_QUESTION } by;
+};
+
 /* Folds and matches 'text', then weighs its language: the part of a reply
- * that depends only on the text and the catalogue (kept in set->answers). */
+ * that depends only on the text and the catalogue (kept in set->answers).
+ * Fills 'how' unless it is NULL. */
 static int understand(const struct intent_set *set, const char *text, size_t len,
-                      struct cached_answer *out)
+                      struct cached_answer *out, struct how *how)
 {
     char stack_key[512];
     char *key = stack_key;
@@ -380,16 +389,24 @@ static int understand(const struct intent_set *set, const char *text, size_t len
         rc = match_best_first(set, key, key_len, &m);
     else
         rc = match_best(set, key, key_len, &m);
+    if (rc == 0 && how) {
+        how->whole = m;
+        how->by = BY_MATCH;
+    }
     if (rc == 0 && m.intent != set->emergency && danger_at_end(set, text, len)) {
         m.intent = set->emergency;
         m.stage = MATCH_PATTERN;
         m.score = 1.0;
+        if (how)
+            how->by = BY_DANGER_AT_END;
     } else if (rc == 0) {
         long asked = question_intent(set, text, len, m.intent);
         if (asked >= 0) {
             m.intent = asked;
             m.stage = MATCH_PATTERN;
             m.score = 1.0;
+            if (how)
+                how->by = BY_QUESTION;
         }
     }
     if (rc == 0) {
@@ -438,7 +455,7 @@ int dialogue_message(const struct intent_set *set, struct dialogue *d, const cha
             return VIGIE_EUTF8;
         if (len == 0 || only_space(text, len))
             return VIGIE_EINVAL;
-        rc = understand(set, text, len, &a);
+        rc = understand(set, text, len, &a, NULL);
         if (rc < 0)
             return rc;
         answer_cache_put(set->answers, &key, &a);
@@ -496,5 +513,37 @@ int dialogue_suggestion(const struct intent_set *set, struct dialogue *d,
     d->lang = out->lang;
     set_last(d, out->intent);
     d->turns++;
+    return 0;
+}
+
+int dialogue_explain(const struct intent_set *set, const char *text, size_t len,
+                     char *buf, size_t size)
+{
+    struct cached_answer a;
+    struct how how;
+    char whole[400];
+    int rc;
+
+    if (size == 0)
+        return VIGIE_EINVAL;
+    buf[0] = '\0';
+    if (len > DIALOGUE_MAX_TEXT)
+        return VIGIE_ETOOLONG;
+    if (!utf8_is_valid(text, len))
+        return VIGIE_EUTF8;
+    if (len == 0 || only_space(text, len))
+        return VIGIE_EINVAL;
+    rc = understand(set, text, len, &a, &how);
+    if (rc < 0)
+        return rc;
+    explain_match(set, &how.whole, whole, sizeof(whole));
+    if (how.by == BY_MATCH)
+        snprintf(buf, size, "%s", whole);
+    else
+        snprintf(buf, size,
+                 "the %s sentences read alone call for \"%s\"; the whole message would "
+                 "get \"%s\" by %s",
+                 how.by == BY_DANGER_AT_END ? "last" : "asking",
+                 set->intents[a.intent].id, set->intents[how.whole.intent].id, whole);
     return 0;
 }

@@ -69,6 +69,15 @@ void dialogue_init(struct dialogue *d, enum lang page_lang);
 int dialogue_message(const struct intent_set *set, struct dialogue *d, const char *text,
                      size_t len, enum lang hint, struct reply *out);
 
+/* Why 'text' gets the intent dialogue_message() gives it, in one line for
+ * organizers (`vigie ask --why`): the pattern that matched and where it is
+ * written, or the stage that decided (see explain.h), and, when a long
+ * message's last sentences or its question read alone decided, that too.
+ * Reads the text afresh, never from the answer cache. Returns 0 or the
+ * errors of dialogue_message(); 'buf' ('size' bytes) is cut short if need be. */
+int dialogue_explain(const struct intent_set *set, const char *text, size_t len,
+                     char *buf, size_t size);
+
 /* Answers a pressed suggestion chip: the reply of intent 'intent_id' in the
  * session's language. Returns VIGIE_ENOENT for an unknown id. */
 int dialogue_suggestion(const struct intent_set *set, struct dialogue *d,

@@ -22,6 +22,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "explain.h"
 #include "intent_impl.h"
 #include "match.h"
 #include "normalize.h"
@@ -2661,40 +2662,6 @@ static void st_diag(diag_fn report, void *ud, const char *file, int line, int co
     va_end(ap);
 }
 
-/* "pattern 3 (en) at intents/x.json:12:9" for pattern 'pi' of 'set'. */
-static void describe_pattern(const struct intent_set *set, long pi, char *buf,
-                             size_t size)
-{
-    const struct pattern *p = &set->patterns[pi];
-    const struct intent *it = &set->intents[p->intent];
-    const struct intent_text *t = &it->patterns[p->lang].items[p->index - 1];
-
-    fmt_into(buf, size, "pattern %u (%s) \"%.60s\" at %s:%d:%d", p->index,
-             lang_code(p->lang), t->text, set->files[it->file], t->line, t->col);
-}
-
-static void describe_match(const struct intent_set *set, const struct match_result *m,
-                           char *buf, size_t size)
-{
-    char pd[300];
-
-    if (m->stage == MATCH_PATTERN || m->stage == MATCH_CORRECTED) {
-        describe_pattern(set, m->pattern, pd, sizeof(pd));
-        fmt_into(buf, size, "%s%s", pd,
-                 m->stage == MATCH_CORRECTED ? " after spelling correction" : "");
-    } else if (m->stage == MATCH_FUZZY) {
-        fmt_into(buf, size, "fuzzy stage, similarity %.2f", m->score);
-    } else if (m->stage == MATCH_ALARM) {
-        fmt_into(buf, size, "danger model, log-odds %.1f", m->alarm);
-    } else {
-        size_t i;
-        int n = fmt_into(buf, size, "nothing matched; closest:");
-        for (i = 0; i < m->n_close && n > 0 && (size_t)n < size; i++)
-            n += fmt_into(buf + n, size - (size_t)n, " %s %.2f",
-                          set->intents[m->close[i]].id, m->close_score[i]);
-    }
-}
-
 static const char *const hostile_units[] = {"a ", "a", "ab", "aa b ", "de la ", "the "};
 
 /* The unit (index into hostile_units) whose 2 KiB makes 'code' hit a pcre2
@@ -2815,7 +2782,7 @@ int intent_set_selftest(const struct intent_set *set, diag_fn report, void *ud)
                         alloc_free(key);
                         return rc;
                     }
-                    describe_match(set, &m, why, sizeof(why));
+                    explain_match(set, &m, why, sizeof(why));
                     if (!kind && m.intent != (long)i) {
                         st_diag(report, ud, file, t->line, t->col,
                                 "example (%s) \"%.60s\" is answered by \"%s\" (%s), not "

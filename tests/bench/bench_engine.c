@@ -418,10 +418,14 @@ static int make_synthetic(const char *src, const char *dst, int copies)
                 json_t *dv;
                 json_object_foreach(defs, dk, dv)
                 {
+                    /* a name renaming leaves alone (no word of three
+                     * letters: "no_im_am") is already defined by copy 0,
+                     * and definitions are folder-wide: write it once */
                     json_t *rk = rename_words(dk, suffix_of(c));
-                    json_object_set_new(
-                        cdefs, json_string_value(rk),
-                        rename_words(json_string_value(dv), suffix_of(c)));
+                    if (strcmp(json_string_value(rk), dk) != 0)
+                        json_object_set_new(
+                            cdefs, json_string_value(rk),
+                            rename_words(json_string_value(dv), suffix_of(c)));
                     json_decref(rk);
                 }
             }
@@ -465,10 +469,19 @@ static int make_synthetic(const char *src, const char *dst, int copies)
     return 0;
 }
 
-static void quiet_cb(void *ud, const struct diag *d)
+/* Keeps the first few problems of the synthetic catalogue, printed only if
+ * it fails to load (a copy may draw warnings that do not matter here). */
+struct kept_diags {
+    struct diag first[4];
+    int n;
+};
+
+static void keep_cb(void *ud, const struct diag *d)
 {
-    (void)ud;
-    (void)d;
+    struct kept_diags *k = ud;
+    if (k->n < (int)(sizeof(k->first) / sizeof(k->first[0])))
+        k->first[k->n] = *d;
+    k->n++;
 }
 
 static void load_lines(struct texts *t, const char *path)
@@ -497,6 +510,7 @@ int main(int argc, char **argv)
     struct intent_set *set, *big;
     struct figures full, x10;
     char tmp[] = "/tmp/vigie-bench-XXXXXX";
+    struct kept_diags kept = {0};
     size_t i;
     int opt;
 
@@ -557,7 +571,7 @@ int main(int argc, char **argv)
     }
     if (!mkdtemp(tmp) || make_synthetic(dir, tmp, 9) < 0)
         return 1;
-    big = intent_set_load(tmp, quiet_cb, NULL);
+    big = intent_set_load(tmp, keep_cb, &kept);
     if (big) {
         dialogue_cache_size(big, 0);
         measure("synthetic catalogue (x10)", big, &t, seconds, &x10);
@@ -566,7 +580,10 @@ int main(int argc, char **argv)
                x10.all / full.all, x10.typical / full.typical);
         intent_set_free(big);
     } else {
-        printf("synthetic catalogue did not load\n");
+        printf("synthetic catalogue did not load (%d problems)\n", kept.n);
+        for (int k = 0; k < kept.n && k < 4; k++)
+            printf("  %s:%d:%d: %s\n", kept.first[k].file, kept.first[k].line,
+                   kept.first[k].col, kept.first[k].text);
     }
     {
         char cmd[4200];

@@ -180,12 +180,14 @@ static void test_suggestion(void **state)
 /* A long story, then its question (dialogue.c, question_intent()): in
  * tests/fixtures/long_question, work.labour's pattern reads from "my boss"
  * to the end and outranks by span what the question asks. */
+/* A labour story with no question in it, for the long-message tests. */
+static const char story[] =
+    "My boss keeps my passport since I arrived in the spring. I work on the "
+    "farm every day from six to eight and he takes money off my pay for the room. "
+    "My cousin says this happens to many people here. ";
+
 static void test_long_message_question_decides(void **state)
 {
-    static const char story[] =
-        "My boss keeps my passport since I arrived in the spring. I work on the "
-        "farm every day from six to eight and he takes money off my pay for the room. "
-        "My cousin says this happens to many people here. ";
     struct intent_set *lq =
         intent_set_load(VIGIE_FIXTURE_LONG_QUESTION, diag_print_cb, NULL);
     struct dialogue d;
@@ -232,6 +234,37 @@ static void test_long_message_question_decides(void **state)
     intent_set_free(lq);
 }
 
+/* vigie ask --why: the pattern and where it is written, the stage that
+ * decided, or what the asking sentences of a long message called for. */
+static void test_explain(void **state)
+{
+    struct intent_set *lq =
+        intent_set_load(VIGIE_FIXTURE_LONG_QUESTION, diag_print_cb, NULL);
+    char why[600], text[1024], tiny[8];
+
+#define WHY(s, x) dialogue_explain(set, (s), strlen(s), (x), sizeof(x))
+    (void)state;
+    assert_int_equal(WHY("is there a hotline?", why), 0);
+    assert_non_null(strstr(why, "pattern 1 (en) \"\\bhot ?line\\b\" at "));
+    assert_non_null(strstr(why, "safety.json:"));
+    assert_int_equal(WHY("quantum chromodynamics lecture notes", why), 0);
+    assert_non_null(strstr(why, "nothing matched; closest:"));
+    /* cut short, never past the buffer; errors as dialogue_message() */
+    assert_int_equal(WHY("is there a hotline?", tiny), 0);
+    assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
+    assert_int_equal(WHY("bad \xc3(", why), VIGIE_EUTF8);
+    assert_int_equal(WHY("   ", why), VIGIE_EINVAL);
+    /* a long message's question read alone */
+    assert_non_null(lq);
+    snprintf(text, sizeof(text), "%sWhat does the law say about that?", story);
+    assert_int_equal(dialogue_explain(lq, text, strlen(text), why, sizeof(why)), 0);
+    assert_non_null(
+        strstr(why, "the asking sentences read alone call for \"law.basics\""));
+    assert_non_null(strstr(why, "would get \"work.labour\" by pattern"));
+#undef WHY
+    intent_set_free(lq);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_fallback_offers_close_topics),
         cmocka_unit_test(test_suggestion),
         cmocka_unit_test(test_long_message_question_decides),
+        cmocka_unit_test(test_explain),
     };
     return cmocka_run_group_tests_name("dialogue", tests, setup, teardown);
 }
