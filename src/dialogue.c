@@ -436,6 +436,17 @@ static int only_space(const char *text, size_t len)
     return 1;
 }
 
+/* VIGIE_EUTF8 or VIGIE_EINVAL (empty or only spaces) for a text that cannot
+ * be understood, else 0. */
+static int text_problem(const char *text, size_t len)
+{
+    if (!utf8_is_valid(text, len))
+        return VIGIE_EUTF8;
+    if (len == 0 || only_space(text, len))
+        return VIGIE_EINVAL;
+    return 0;
+}
+
 int dialogue_message(const struct intent_set *set, struct dialogue *d, const char *text,
                      size_t len, enum lang hint, struct reply *out)
 {
@@ -451,10 +462,8 @@ int dialogue_message(const struct intent_set *set, struct dialogue *d, const cha
     answer_cache_key(set->answers, text, len, &key);
     /* A text found in the cache passed the checks below when it was kept. */
     if (!answer_cache_get(set->answers, &key, &a)) {
-        if (!utf8_is_valid(text, len))
-            return VIGIE_EUTF8;
-        if (len == 0 || only_space(text, len))
-            return VIGIE_EINVAL;
+        if ((rc = text_problem(text, len)) < 0)
+            return rc;
         rc = understand(set, text, len, &a, NULL);
         if (rc < 0)
             return rc;
@@ -529,10 +538,8 @@ int dialogue_explain(const struct intent_set *set, const char *text, size_t len,
     buf[0] = '\0';
     if (len > DIALOGUE_MAX_TEXT)
         return VIGIE_ETOOLONG;
-    if (!utf8_is_valid(text, len))
-        return VIGIE_EUTF8;
-    if (len == 0 || only_space(text, len))
-        return VIGIE_EINVAL;
+    if ((rc = text_problem(text, len)) < 0)
+        return rc;
     rc = understand(set, text, len, &a, &how);
     if (rc < 0)
         return rc;

@@ -471,15 +471,17 @@ static int make_synthetic(const char *src, const char *dst, int copies)
 
 /* Keeps the first few problems of the synthetic catalogue, printed only if
  * it fails to load (a copy may draw warnings that do not matter here). */
+#define KEPT_DIAGS 4
+
 struct kept_diags {
-    struct diag first[4];
+    struct diag first[KEPT_DIAGS];
     int n;
 };
 
 static void keep_cb(void *ud, const struct diag *d)
 {
     struct kept_diags *k = ud;
-    if (k->n < (int)(sizeof(k->first) / sizeof(k->first[0])))
+    if (k->n < KEPT_DIAGS)
         k->first[k->n] = *d;
     k->n++;
 }
@@ -581,7 +583,7 @@ int main(int argc, char **argv)
         intent_set_free(big);
     } else {
         printf("synthetic catalogue did not load (%d problems)\n", kept.n);
-        for (int k = 0; k < kept.n && k < 4; k++)
+        for (int k = 0; k < kept.n && k < KEPT_DIAGS; k++)
             printf("  %s:%d:%d: %s\n", kept.first[k].file, kept.first[k].line,
                    kept.first[k].col, kept.first[k].text);
     }

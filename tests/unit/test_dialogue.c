@@ -177,15 +177,15 @@ static void test_suggestion(void **state)
     assert_int_equal(d.lang, LANG_EN);
 }
 
-/* A long story, then its question (dialogue.c, question_intent()): in
- * tests/fixtures/long_question, work.labour's pattern reads from "my boss"
- * to the end and outranks by span what the question asks. */
 /* A labour story with no question in it, for the long-message tests. */
 static const char story[] =
     "My boss keeps my passport since I arrived in the spring. I work on the "
     "farm every day from six to eight and he takes money off my pay for the room. "
     "My cousin says this happens to many people here. ";
 
+/* A long story, then its question (dialogue.c, question_intent()): in
+ * tests/fixtures/long_question, work.labour's pattern reads from "my boss"
+ * to the end and outranks by span what the question asks. */
 static void test_long_message_question_decides(void **state)
 {
     struct intent_set *lq =
