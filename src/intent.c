@@ -557,6 +557,7 @@ void intent_set_free(struct intent_set *set)
     pcre2_match_context_free(set->mctx);
     pcre2_compile_context_free(set->cctx);
     pcre2_general_context_free(set->gctx);
+    jit_lazy_free(set->jit);
     alloc_free(set);
 }
 
@@ -1912,7 +1913,7 @@ static int compile_starts(struct intent_set *set, const char *src, size_t len,
         return errcode == PCRE2_ERROR_NOMEMORY || errcode == PCRE2_ERROR_HEAPLIMIT ? -1
                                                                                    : 0;
     }
-    pcre2_jit_compile(st->code, PCRE2_JIT_COMPLETE);
+    jit_lazy_add(set->jit, st->code);
     return 0;
 fail:
     starts_free(st);
@@ -1980,7 +1981,7 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
                        ? -1
                        : 0;
         }
-        pcre2_jit_compile(p->parts[k].code, PCRE2_JIT_COMPLETE);
+        jit_lazy_add(set->jit, p->parts[k].code);
         /* An anchored part is not a search for words anywhere. */
         if (!anch[k] && match_word_alts(folded + part[k][0], part[k][1] - part[k][0],
                                         &p->parts[k].words) < 0)
@@ -2001,7 +2002,7 @@ static int compile_parts(struct loader *ld, struct part_table *seen, struct patt
                                          PCRE2_ANCHORED,
                                      &errcode, &erroff, set->cctx);
         if (p->span_code)
-            pcre2_jit_compile(p->span_code, PCRE2_JIT_COMPLETE);
+            jit_lazy_add(set->jit, p->span_code);
     }
     /* Only now that the whole pattern stands can its parts serve others. */
     set->n_memo += n;
@@ -2109,9 +2110,7 @@ static unsigned split_branches(const char *src, size_t *head, size_t br[][2],
 static int index_pattern(struct loader *ld, struct part_table *seen, struct pattern *p,
                          const char *folded)
 {
-    /* JIT failing (no executable memory) is not an error: the
-     * interpreter runs the same pattern under the same limits. */
-    pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
+    jit_lazy_add(ld->set->jit, p->code);
     if (match_extract_literals(folded, &p->req, &p->weight, &p->words_lits) < 0 ||
         compile_parts(ld, seen, p, folded) < 0 ||
         (p->n_parts == 0 && match_word_alts(folded, strlen(folded), &p->words) < 0) ||
@@ -2347,11 +2346,11 @@ static int compile_excludes(struct loader *ld, struct part_table *seen)
             fmt_into(label, sizeof(label), "exclude %zu", k + 1);
             it->exclude_code[k] = compile_text(ld, &it->exclude.items[k], label, &folded);
             if (it->exclude_code[k]) {
-                pcre2_jit_compile(it->exclude_code[k], PCRE2_JIT_COMPLETE);
+                jit_lazy_add(set->jit, it->exclude_code[k]);
                 it->exclude_fast[k] =
                     compile_part(set, folded, strlen(folded), 0, &errcode);
                 if (it->exclude_fast[k])
-                    pcre2_jit_compile(it->exclude_fast[k], PCRE2_JIT_COMPLETE);
+                    jit_lazy_add(set->jit, it->exclude_fast[k]);
                 if (match_extract_literals(folded, &it->exclude_req[k], &weight, NULL) <
                         0 ||
                     (it->exclude_fast[k] && folded[0] != '^' &&
@@ -2488,7 +2487,8 @@ static struct intent_set *set_new(struct loader *ld)
     set->cctx = pcre2_compile_context_create(set->gctx);
     set->mctx = pcre2_match_context_create(set->gctx);
     set->md = pcre2_match_data_create(4, set->gctx);
-    if (!set->cctx || !set->mctx || !set->md)
+    set->jit = jit_lazy_new();
+    if (!set->cctx || !set->mctx || !set->md || !set->jit)
         goto oom;
     pcre2_set_match_limit(set->mctx, INTENT_MATCH_LIMIT);
     pcre2_set_depth_limit(set->mctx, INTENT_DEPTH_LIMIT);
@@ -2643,6 +2643,12 @@ size_t intent_set_example_count(const struct intent_set *set, size_t i, enum lan
     return set->intents[i].examples[lang].n;
 }
 
+void intent_set_jit_stats(const struct intent_set *set, size_t *codes, size_t *compiled,
+                          size_t *jit_bytes)
+{
+    jit_lazy_stats(set->jit, codes, compiled, jit_bytes);
+}
+
 const char *intent_set_version(const struct intent_set *set)
 {
     return set->version;
@@ -2664,26 +2670,53 @@ static void st_diag(diag_fn report, void *ud, const char *file, int line, int co
 
 static const char *const hostile_units[] = {"a ", "a", "ab", "aa b ", "de la ", "the "};
 
+/* Fills 'subject' with unit 'u' repeated over 2 KiB and a non-matching
+ * end, which forces full backtracking; its length. */
+static size_t hostile_subject(char *subject, size_t u)
+{
+    size_t n = 0, ul = strlen(hostile_units[u]);
+
+    while (n + ul <= 2047) {
+        memcpy(subject + n, hostile_units[u], ul);
+        n += ul;
+    }
+    subject[n++] = '!';
+    subject[n] = '\0';
+    return n;
+}
+
+static int is_limit(int rc)
+{
+    return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+           rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
+}
+
 /* The unit (index into hostile_units) whose 2 KiB makes 'code' hit a pcre2
- * limit, or -1. 'subject' has room for 2049 bytes. */
+ * limit, or -1; -2 out of memory. The code runs as it would when serving,
+ * JIT-compiled: a code that has not run yet (jit_lazy.h) is tried through
+ * a compiled copy, freed after. 'subject' has room for 2049 bytes. */
 static int hostile_unit(const struct intent_set *set, const pcre2_code *code,
                         char *subject)
 {
-    for (size_t u = 0; u < sizeof(hostile_units) / sizeof(hostile_units[0]); u++) {
-        size_t n = 0, ul = strlen(hostile_units[u]);
-        int rc;
-        while (n + ul <= 2047) {
-            memcpy(subject + n, hostile_units[u], ul);
-            n += ul;
-        }
-        subject[n++] = '!'; /* a non-matching end forces full backtracking */
-        subject[n] = '\0';
-        rc = pcre2_match(code, (PCRE2_SPTR)subject, n, 0, 0, set->md, set->mctx);
-        if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-            rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
-            return (int)u;
+    size_t jit_size = 0, u, n;
+    pcre2_code *copy = NULL;
+    int found = -1;
+
+    if (pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &jit_size) == 0 && jit_size == 0) {
+        copy = pcre2_code_copy(code);
+        if (!copy)
+            return -2;
+        /* without executable memory, the interpreter serves: test that */
+        (void)pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE);
+        code = copy;
     }
-    return -1;
+    for (u = 0; found < 0 && u < sizeof(hostile_units) / sizeof(hostile_units[0]); u++) {
+        n = hostile_subject(subject, u);
+        if (is_limit(pcre2_match(code, (PCRE2_SPTR)subject, n, 0, 0, set->md, set->mctx)))
+            found = (int)u;
+    }
+    pcre2_code_free(copy);
+    return found;
 }
 
 #define HOSTILE_ADVICE                                                                   \
@@ -2709,7 +2742,9 @@ static int run_hostile(const struct intent_set *set, diag_fn report, void *ud)
             reported = i;
             continue;
         }
-        if ((u = hostile_unit(set, p->code, subject)) < 0)
+        if ((u = hostile_unit(set, p->code, subject)) == -2)
+            goto oom;
+        if (u < 0)
             continue;
         st_diag(report, ud, set->files[it->file], t->line, t->col,
                 "pattern %u (%s) hits the match limit on a long input (2 KiB of "
@@ -2722,8 +2757,11 @@ static int run_hostile(const struct intent_set *set, diag_fn report, void *ud)
         const struct intent *it = &set->intents[i];
         for (k = 0; k < it->exclude.n; k++) {
             const struct intent_text *t = &it->exclude.items[k];
-            if (!it->exclude_code[k] ||
-                (u = hostile_unit(set, it->exclude_code[k], subject)) < 0)
+            if (!it->exclude_code[k])
+                continue;
+            if ((u = hostile_unit(set, it->exclude_code[k], subject)) == -2)
+                goto oom;
+            if (u < 0)
                 continue;
             st_diag(report, ud, set->files[it->file], t->line, t->col,
                     "exclude %zu hits the match limit on a long input (2 KiB of "
@@ -2733,13 +2771,18 @@ static int run_hostile(const struct intent_set *set, diag_fn report, void *ud)
         }
     }
     alloc_free(subject);
+    /* the compiled copies' executable memory goes back to the system */
+    pcre2_jit_free_unused_memory(set->gctx);
     return failures;
+oom:
+    alloc_free(subject);
+    return VIGIE_ENOMEM;
 }
 
 int intent_set_selftest(const struct intent_set *set, diag_fn report, void *ud)
 {
     size_t i, k;
-    int l, failures = 0;
+    int l, rc, failures = 0;
     char *key = NULL;
     size_t key_cap = 0;
 
@@ -2755,7 +2798,6 @@ int intent_set_selftest(const struct intent_set *set, diag_fn report, void *ud)
                     size_t len = strlen(t->text);
                     struct match_result m;
                     char why[400];
-                    int rc;
 
                     if (len + 1 > key_cap) {
                         char *nk = alloc_realloc(key, len + 1);
@@ -2803,6 +2845,9 @@ int intent_set_selftest(const struct intent_set *set, diag_fn report, void *ud)
         }
     }
     alloc_free(key);
-    failures += run_hostile(set, report, ud);
+    rc = run_hostile(set, report, ud);
+    if (rc < 0)
+        return rc;
+    failures += rc;
     return failures ? VIGIE_ECHECK : 0;
 }

@@ -68,4 +68,9 @@ size_t intent_set_example_count(const struct intent_set *set, size_t i, enum lan
  * Borrowed. */
 const char *intent_set_version(const struct intent_set *set);
 
+/* The set's pcre2 codes, how many have been JIT-compiled so far (see
+ * jit_lazy.h) and the bytes of their JIT code. */
+void intent_set_jit_stats(const struct intent_set *set, size_t *codes, size_t *compiled,
+                          size_t *jit_bytes);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "intent.h"
+#include "jit_lazy.h"
 
 #define INTENT_MIN_EXAMPLES     12
 #define INTENT_DEFAULT_PRIORITY 50
@@ -186,6 +187,7 @@ struct intent_set {
     struct prefilter *prefilter; /* owned by match.c */
     struct spell *spell;         /* owned by match.c: the catalogue's vocabulary */
     struct alarm *alarm;         /* owned by match.c: the danger model (alarm.h) */
+    struct jit_lazy *jit;        /* owned: the codes JIT-compiled when they run */
     unsigned long limit_hits;    /* patterns that hit a limit (statistics) */
     unsigned n_memo;             /* distinct pattern parts (pattern_part.memo) */
     unsigned n_excl;             /* "exclude" patterns of every intent */

@@ -2134,8 +2134,7 @@ static pcre2_code *lead_compile(const struct intent_set *set, const char *s, siz
         pcre2_compile((PCRE2_SPTR)s, n, PCRE2_UTF | PCRE2_UCP | PCRE2_NEVER_BACKSLASH_C,
                       &errcode, &erroff, set->cctx);
 
-    if (c)
-        pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+    jit_lazy_add(set->jit, c);
     return c;
 }
 
@@ -2172,6 +2171,18 @@ static int lead_build(const struct intent_set *set)
     return 0;
 }
 
+/* pcre2_match() of 'code' on the key from 'from' on, JIT-compiled on its
+ * first run (jit_lazy.h). */
+static int code_match(const struct intent_set *set, const pcre2_code *code,
+                      const char *key, size_t len, size_t from)
+{
+    jit_lazy_run(set->jit, code);
+    /* The key comes from norm_text(), which only writes valid UTF-8:
+     * skipping pcre2's own check saves a pass per pattern. */
+    return pcre2_match(code, (PCRE2_SPTR)key, len, from, PCRE2_NO_UTF_CHECK, set->md,
+                       set->mctx);
+}
+
 /* Runs pattern (?!.*X)Y on a key of [a-z0-9' ] only (no line break, so
  * '.' matches every byte): as pcre_exec(). */
 static int lead_exec(const struct intent_set *set, const struct lead_neg *ln,
@@ -2183,8 +2194,7 @@ static int lead_exec(const struct intent_set *set, const struct lead_neg *ln,
 
     /* Y may only match past the last position where X matches. */
     for (;;) {
-        rc = pcre2_match(ln->x, (PCRE2_SPTR)key, len, from, PCRE2_NO_UTF_CHECK, set->md,
-                         set->mctx);
+        rc = code_match(set, ln->x, key, len, from);
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
         if (rc < 0)
@@ -2193,8 +2203,7 @@ static int lead_exec(const struct intent_set *set, const struct lead_neg *ln,
         if (from > len)
             return 0;
     }
-    rc = pcre2_match(ln->y, (PCRE2_SPTR)key, len, from, PCRE2_NO_UTF_CHECK, set->md,
-                     set->mctx);
+    rc = code_match(set, ln->y, key, len, from);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0)
@@ -2217,20 +2226,14 @@ static void result_init(const struct intent_set *set, struct match_result *out)
     out->fuzzy_lang = LANG_NONE;
 }
 
-/* One pcre2 search: 1 and the matched length, 0 (no match) or a negative
- * pcre2 error (a limit). */
 /* pcre2's leftmost match of 'code' in the key from offset 'from' on: 1 and
  * its span, 0, or a negative pcre2 error (a limit). */
 static int pcre_exec_from(const struct intent_set *set, const pcre2_code *code,
                           const char *key, size_t len, size_t from, size_t *span)
 {
     PCRE2_SIZE *ov;
-    int rc;
+    int rc = code_match(set, code, key, len, from);
 
-    /* The key comes from norm_text(), which only writes valid UTF-8:
-     * skipping pcre2's own check saves a pass per pattern. */
-    rc = pcre2_match(code, (PCRE2_SPTR)key, len, from, PCRE2_NO_UTF_CHECK, set->md,
-                     set->mctx);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0)
