@@ -559,6 +559,9 @@ void intent_set_free(struct intent_set *set)
     pcre2_general_context_free(set->gctx);
     jit_lazy_free(set->jit);
     alloc_free(set);
+    /* sljit keeps freed executable pages for later JIT code: a reload's old
+     * set gives them back (jit_lazy.h) */
+    pcre2_jit_free_unused_memory(NULL);
 }
 
 /* ---- schema ---- */
