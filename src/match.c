@@ -11,9 +11,13 @@
  */
 #include "match.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "alarm.h"
 #include "alloc.h"
@@ -841,6 +845,7 @@ struct pf_lit {
     uint32_t len;
     uint32_t word_start;   /* pattern_lits.word_start */
     uint32_t post, n_post; /* range of pf->post */
+    uint32_t n_pat;        /* the first n_pat of them are patterns' */
     uint32_t n_start;      /* patterns and parts whose matches it begins */
 };
 
@@ -849,8 +854,9 @@ struct pf_lit {
  * cache misses. */
 struct pf_run {
     uint32_t stamp;        /* == gen: found in this key */
-    uint32_t n_start;      /* as pf_lit */
     uint32_t post, n_post; /* as pf_lit */
+    uint32_t n_pat : 31;   /* as pf_lit */
+    uint32_t starts : 1;   /* pf_lit.n_start > 0 (24 bytes in all) */
     uint32_t head, tail;   /* where it begins matches: a list in at_pool */
 };
 
@@ -907,6 +913,7 @@ struct prefilter {
      * need no word start, for a position inside a word (most literals
      * follow a \b: the middle of words is then skipped quickly). */
     struct pf_starts all, mid;
+    uint8_t word_byte[256]; /* lit_word_byte() of each byte */
     /* The same literals as tries. Where a text ends, tall holds
      * (j + 1) << 1 | two: its first literal is run[j] and, when 'two', run[j
      * + 1] is the same text needing a word start; tmid holds j + 1 for the
@@ -1252,6 +1259,10 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
             continue;
         }
         lits[n_lit - 1].n_post++;
+        /* sorted by pattern: the patterns' postings come before those of
+         * parts and excludes (n_patterns and above) */
+        if (all[i].pattern < n)
+            lits[n_lit - 1].n_pat++;
         pf->post[k].pattern = all[i].pattern;
         pf->post[k++].bit = all[i].bit;
     }
@@ -1269,9 +1280,10 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     if (!pf->run)
         goto fail;
     for (i = 0; i < n_lit; i++) {
-        pf->run[i].n_start = lits[i].n_start;
+        pf->run[i].starts = lits[i].n_start > 0;
         pf->run[i].post = lits[i].post;
         pf->run[i].n_post = lits[i].n_post;
+        pf->run[i].n_pat = lits[i].n_pat;
     }
     /* Each slot's start literals (struct prefilter). */
     for (i = 0; i < pf->n_slots; i++)
@@ -1286,6 +1298,8 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     alloc_free(fill);
     alloc_free(all);
     alloc_free(lits);
+    for (i = 0; i < 256; i++)
+        pf->word_byte[i] = (uint8_t)lit_word_byte((char)i);
     pf->cut_dead = SIZE_MAX;
     pcre2_set_callout(set->mctx, cut_callout, pf);
     return pf;
@@ -1326,30 +1340,40 @@ static size_t pf_hit(struct prefilter *pf, uint32_t j, uint32_t pos, size_t n)
     /* Locals: the stores below could alias the prefilter's own fields, which
      * the compiler would otherwise read again for every posting. */
     const uint32_t gen = pf->gen;
-    const size_t n_patterns = pf->n_patterns;
     struct pf_state *const state = pf->state;
     uint32_t *const matched = pf->matched;
-    const struct pf_post *pp, *end;
+    const struct pf_post *pp = pf->post + e->post, *pat_end = pp + e->n_pat,
+                         *end = pp + e->n_post;
     int seen = e->stamp == gen;
 
-    if (e->n_start)
+    if (e->starts)
         pf_note_start(pf, j, seen, pos);
     if (seen)
         return n; /* a second occurrence adds nothing else */
     e->stamp = gen;
-    for (pp = pf->post + e->post, end = pp + e->n_post; pp < end; pp++) {
+    /* A pattern is a candidate once every requirement set has a literal. */
+    for (; pp < pat_end; pp++) {
         struct pf_state *st = &state[pp->pattern];
         if (st->stamp != gen) {
             st->stamp = gen;
-            st->mask = 0;
+            st->mask = pp->bit;
         } else if (st->mask & pp->bit) {
             continue;
+        } else {
+            st->mask |= pp->bit;
         }
-        st->mask |= pp->bit;
-        /* A candidate once every requirement set has a literal (a part
-         * is only marked present). */
-        if (st->mask == st->full && pp->pattern < n_patterns)
+        if (st->mask == st->full)
             matched[n++] = pp->pattern;
+    }
+    /* A part or an exclude is only marked present. */
+    for (; pp < end; pp++) {
+        struct pf_state *st = &state[pp->pattern];
+        if (st->stamp != gen) {
+            st->stamp = gen;
+            st->mask = pp->bit;
+        } else {
+            st->mask |= pp->bit;
+        }
     }
     return n;
 }
@@ -1372,7 +1396,7 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
     pf->at_overflow = 0;
     for (i = 0; i < len; i++) {
         /* inside a word, only the literals that need no word start */
-        int mid = i > 0 && lit_word_byte((char)k[i - 1]);
+        int mid = i > 0 && pf->word_byte[k[i - 1]];
         const struct lit_trie *tr = mid ? &pf->tmid : &pf->tall;
         int32_t st = LIT_TRIE_ROOT;
         if (!pf_may_start(mid ? &pf->mid : &pf->all, k + i, len - i))
@@ -1983,19 +2007,24 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
         wx->gen = 1;
     }
     gen = wx->gen;
-    for (i = 0; i < len; i++) {
+    /* From here the key is [a-z0-9' ] only, where wa_alnum(c) is c > '\''. */
+    for (i = 0; i < len;) {
         int32_t st = LIT_TRIE_ROOT;
-        if (!wa_alnum(k[i]) || (i > 0 && wa_alnum(k[i - 1])))
-            continue; /* not a word start */
+        if (k[i] <= '\'') {
+            i++;
+            continue;
+        }
+        /* i starts a word */
         for (L = 1; i + L <= len; L++) {
-            int at_end = i + L == len || !wa_alnum(k[i + L]);
+            int at_end;
             uint32_t v;
             st = lit_trie_next(&wx->trie, st, k[i + L - 1]);
             if (st < 0)
                 break; /* no literal starts with key[i..i+L) */
             v = lit_trie_val(&wx->trie, st);
-            if (v == 0 || !wa_alnum(k[i + L - 1]))
+            if (v == 0 || k[i + L - 1] <= '\'')
                 continue;
+            at_end = i + L == len || k[i + L] <= '\'';
             for (uint32_t j = (v >> 2) - 1; j < (v >> 2) - 1 + (v & 3); j++) {
                 struct wx_entry *e = &wx->ent[j];
                 int end = e->end;
@@ -2005,7 +2034,7 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
                 if (end == WORD_END_BOUNDARY && !at_end)
                     continue;
                 if (end == WORD_END_REST_OF_WORD)
-                    while (i + span < len && wa_alnum(k[i + span]))
+                    while (i + span < len && k[i + span] > '\'')
                         span++;
                 /* its parts now hold a match at or before i: a later
                  * occurrence of the literal changes none of them */
@@ -2013,6 +2042,8 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
                 wx_hit(wx, e, i, span);
             }
         }
+        while (i < len && k[i] > '\'')
+            i++; /* the rest of the word starts nothing */
     }
     return 1;
 }
@@ -2672,6 +2703,9 @@ struct fuzzy_doc {
 struct posting {
     uint32_t doc;
     float w;
+    /* w times its feature's idf, rounded as fuzzy_run() would round it: what
+     * a query feature of tf 1 adds, without a multiplication a posting */
+    float wi;
 };
 
 struct fuzzy_index {
@@ -2962,6 +2996,9 @@ static struct fuzzy_index *fuzzy_build(const struct intent_set *set)
         float n2 = norm[fx->post[i].doc];
         fx->post[i].w /= n2 > 0 ? sqrtf(n2) : 1.0f;
     }
+    for (i = 0; i < fx->n_features; i++)
+        for (k = fx->post_start[i]; k < fx->post_start[i + 1]; k++)
+            fx->post[k].wi = fx->idf[i] * fx->post[k].w;
     alloc_free(fill);
     alloc_free(norm);
     alloc_free(f);
@@ -2984,11 +3021,21 @@ static float max_score_clear(float *a, size_t n)
     float m[4] = {0, 0, 0, 0};
     size_t i;
 
+#ifdef __SSE2__
+    /* the same lanes in one register: _mm_max_ps(x, y) is x > y ? x : y */
+    __m128 v = _mm_setzero_ps();
+    for (i = 0; i + 4 <= n; i += 4) {
+        v = _mm_max_ps(_mm_loadu_ps(a + i), v);
+        _mm_storeu_ps(a + i, _mm_setzero_ps());
+    }
+    _mm_storeu_ps(m, v);
+#else
     for (i = 0; i + 4 <= n; i += 4)
         for (int k = 0; k < 4; k++) {
             m[k] = a[i + k] > m[k] ? a[i + k] : m[k];
             a[i + k] = 0;
         }
+#endif
     for (; i < n; i++) {
         m[0] = a[i] > m[0] ? a[i] : m[0];
         a[i] = 0;
@@ -3010,6 +3057,22 @@ static void add_postings(float *restrict acc, const struct posting *p,
     }
     for (; p < end; p++)
         acc[p->doc] += qw * p->w;
+}
+
+/* add_postings() for a query feature of tf 1, whose qw is then its idf:
+ * qw * w is the posting's wi, the same float (where floats are computed as
+ * floats: FLT_EVAL_METHOD 0, no contraction into fma, as with -std=c11). */
+static void add_postings_idf(float *restrict acc, const struct posting *p,
+                             const struct posting *end)
+{
+    for (; p + 4 <= end; p += 4) {
+        acc[p[0].doc] += p[0].wi;
+        acc[p[1].doc] += p[1].wi;
+        acc[p[2].doc] += p[2].wi;
+        acc[p[3].doc] += p[3].wi;
+    }
+    for (; p < end; p++)
+        acc[p->doc] += p->wi;
 }
 
 static void fuzzy_run(const struct intent_set *set, const char *key, size_t len,
@@ -3040,8 +3103,12 @@ static void fuzzy_run(const struct intent_set *set, const char *key, size_t len,
         /* Most features reach a good share of the examples: a score for
          * every doc, read whole below, costs less than keeping a list of
          * the docs touched. */
-        add_postings(acc, fx->post + fx->post_start[id],
-                     fx->post + fx->post_start[id + 1], qw);
+        if (FLT_EVAL_METHOD == 0 && f[j].tf == 1.0f)
+            add_postings_idf(acc, fx->post + fx->post_start[id],
+                             fx->post + fx->post_start[id + 1]);
+        else
+            add_postings(acc, fx->post + fx->post_start[id],
+                         fx->post + fx->post_start[id + 1], qw);
     }
     if (qnorm <= 0) {
         memset(acc, 0, fx->n_docs * sizeof(*acc));

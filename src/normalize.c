@@ -306,8 +306,10 @@ struct fold_out {
 
 static void put_bytes(struct fold_out *o, const char *s, size_t len)
 {
-    memcpy(o->buf + o->n, s, len);
-    o->n += len;
+    /* at most a few bytes (one UTF-8 character, "sos"): a loop, not a call
+     * to memcpy() for every letter */
+    for (size_t i = 0; i < len; i++)
+        o->buf[o->n++] = s[i];
 }
 
 static void flush_run(struct fold_out *o)
