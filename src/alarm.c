@@ -159,10 +159,12 @@ static void join_elisions(char *k, size_t len)
     }
 }
 
-/* The distinct features of folded 'key', in a new array; their
- * number in '*n'. NULL (and *n == 0) when the key has none or memory ran
- * out ('*oom' set then). */
-static uint64_t *features(const char *key, size_t len, size_t *n, int *oom)
+/* The distinct features of folded 'key', in 'buf' ('cap' bytes, 8-aligned)
+ * when they fit (the usual message: no allocation a message), else in a new
+ * array (free it when it is not 'buf'); their number in '*n'. NULL (and *n
+ * == 0) when the key has none or memory ran out ('*oom' set then). */
+static uint64_t *features(const char *key, size_t len, size_t *n, int *oom, uint64_t *buf,
+                          size_t cap)
 {
     uint64_t *f;
     size_t words = 1, i = 0, out = 0, k;
@@ -173,7 +175,8 @@ static uint64_t *features(const char *key, size_t len, size_t *n, int *oom)
     *n = 0;
     for (k = 0; k < len; k++)
         words += key[k] == ' ';
-    f = alloc_malloc(4 * words * sizeof(*f) + len);
+    f = 4 * words * sizeof(*f) + len <= cap ? buf
+                                            : alloc_malloc(4 * words * sizeof(*f) + len);
     if (!f) {
         *oom = 1;
         return NULL;
@@ -203,13 +206,15 @@ static uint64_t *features(const char *key, size_t len, size_t *n, int *oom)
         i++;
     }
     if (out == 0) {
-        alloc_free(f);
+        if (f != buf)
+            alloc_free(f);
         return NULL;
     }
     {
         long d = distinct(f, out);
         if (d < 0) {
-            alloc_free(f);
+            if (f != buf)
+                alloc_free(f);
             *oom = 1;
             return NULL;
         }
@@ -263,7 +268,7 @@ static int learn(struct alarm *a, const char *text, int c, uint32_t w)
 
     if (norm_key(text, strlen(text), stack, sizeof(stack), &key, &klen) < 0)
         return 0; /* the loader reports bad text; it teaches nothing */
-    f = features(key, klen, &n, &oom);
+    f = features(key, klen, &n, &oom, NULL, 0);
     norm_key_release(key, stack);
     if (oom)
         return -1;
@@ -349,7 +354,7 @@ double alarm_score(const struct alarm *a, const char *key, size_t len, enum alar
 {
     double docs[2], s;
     size_t n, i;
-    uint64_t *f;
+    uint64_t *f, buf[512]; /* 4 KiB: the features of a message of ~100 words */
     int oom = 0;
 
     if (n_features)
@@ -358,7 +363,7 @@ double alarm_score(const struct alarm *a, const char *key, size_t len, enum alar
     docs[OTHER] = a->docs[OTHER] - (own == ALARM_OWN_OTHER);
     if (docs[DANGER] < 1 || docs[OTHER] < 1)
         return -INFINITY;
-    f = features(key, len, &n, &oom);
+    f = features(key, len, &n, &oom, buf, sizeof(buf));
     if (!f)
         return -INFINITY; /* no words, or no memory: no alarm */
     if (n_features)
@@ -375,6 +380,7 @@ double alarm_score(const struct alarm *a, const char *key, size_t len, enum alar
         s += own == ALARM_OWN_NONE ? sl->w
                                    : feature_weight(d, o, docs[DANGER], docs[OTHER]);
     }
-    alloc_free(f);
+    if (f != buf)
+        alloc_free(f);
     return s;
 }

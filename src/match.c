@@ -889,6 +889,12 @@ struct pf_state {
  * pattern_starts): for each such literal, its positions, ascending, as a
  * list in prefilter.at_pool. */
 #define STARTS_MAX 64 /* positions tried; past that, pcre2 searches from the first */
+/* A start literal of at most this many slots is reverse-indexed (struct
+ * prefilter: lit_slot): past that, listing it for each slot would cost the
+ * walk more than starts_exec()'s check of its stamp. */
+#ifndef PF_RARE_SLOTS
+#define PF_RARE_SLOTS 4
+#endif
 struct pf_pos {
     uint32_t pos, next;
 };
@@ -930,7 +936,8 @@ struct prefilter {
     uint32_t gen;
     uint32_t *cand;
     uint32_t *matched;
-    uint64_t *bits; /* (n_patterns + 63) / 64 words, all 0 between calls */
+    uint64_t *bits;     /* (n_patterns + 63) / 64 words, all 0 between calls */
+    uint64_t *bits_any; /* bit w: bits[w] may not be 0 (all 0 between calls) */
     /* what pcre2 said of each distinct part on this key (pattern_part.memo):
      * valid when memo_stamp == memo_gen */
     uint32_t *memo_stamp;
@@ -941,12 +948,29 @@ struct prefilter {
     struct word_index *words; /* owned; built after the prefilter */
     /* Starts (struct pattern_starts) of the patterns (by index) and parts
      * (n_patterns + memo): slot s has the literals slot_lits[slot_lit[s],
-     * slot_lit[s + 1]) (indexes into 'run'); a literal with n_start > 0
+     * slot_lit[s + 1]) (byte offsets into 'run': starts_exec() then needs
+     * no multiply by sizeof(struct pf_run)); a literal with n_start > 0
      * has its positions in this key listed from run[].head (valid when
      * its stamp says it was seen). */
     uint32_t *slot_lit; /* n_slots + 1 */
     uint32_t *slot_lits;
     size_t n_slots;
+    /* The reverse, for a start literal of at most PF_RARE_SLOTS slots (most
+     * are of one): literal j begins matches of the slots
+     * lit_slots[lit_slot[j], lit_slot[j + 1]). The walk lists, for each
+     * slot, such literals this key holds (from slot_head[s], valid when
+     * slot_stamp[s] == gen, through slot_pool), so that starts_exec() reads
+     * those few and scans only the slot's common literals, which come first
+     * in its slot_lits (slot_common[s] of them), rather than all of them (~70
+     * a code on the catalogue). When the pool is too small for the key, it
+     * scans them all. */
+    uint32_t *lit_slot; /* n_lit + 1 */
+    uint32_t *lit_slots;
+    uint32_t *slot_common;
+    uint32_t *slot_stamp, *slot_head;
+    struct pf_pos *slot_pool; /* .pos: a byte offset into 'run' */
+    uint32_t slot_used, slot_cap;
+    int slot_overflow;
     struct pf_pos *at_pool;
     uint32_t at_used, at_cap;
     int at_overflow; /* the pool was too small for this key */
@@ -1023,6 +1047,12 @@ static void prefilter_free(struct prefilter *pf)
         return;
     alloc_free(pf->slot_lit);
     alloc_free(pf->slot_lits);
+    alloc_free(pf->lit_slot);
+    alloc_free(pf->lit_slots);
+    alloc_free(pf->slot_common);
+    alloc_free(pf->slot_stamp);
+    alloc_free(pf->slot_head);
+    alloc_free(pf->slot_pool);
     alloc_free(pf->at_pool);
     alloc_free(pf->run);
     alloc_free(pf->post);
@@ -1033,6 +1063,7 @@ static void prefilter_free(struct prefilter *pf)
     alloc_free(pf->cand);
     alloc_free(pf->matched);
     alloc_free(pf->bits);
+    alloc_free(pf->bits_any);
     alloc_free(pf->memo_stamp);
     alloc_free(pf->memo_rc);
     alloc_free(pf->memo_span);
@@ -1203,6 +1234,7 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     pf->cand = alloc_calloc(n, sizeof(*pf->cand));
     pf->matched = alloc_calloc(n, sizeof(*pf->matched));
     pf->bits = alloc_calloc((n + 63) / 64, sizeof(*pf->bits));
+    pf->bits_any = alloc_calloc(((n + 63) / 64 + 63) / 64, sizeof(*pf->bits_any));
     pf->lead = alloc_calloc(n, sizeof(*pf->lead));
     pf->memo_stamp = alloc_calloc(set->n_memo ? set->n_memo : 1, sizeof(*pf->memo_stamp));
     pf->memo_rc = alloc_calloc(set->n_memo ? set->n_memo : 1, sizeof(*pf->memo_rc));
@@ -1210,11 +1242,19 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     pf->n_slots = pf->n_states;
     pf->slot_lit = alloc_calloc(pf->n_slots + 1, sizeof(*pf->slot_lit));
     pf->slot_lits = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->slot_lits));
+    pf->lit_slots = alloc_calloc(n_all ? n_all : 1, sizeof(*pf->lit_slots));
+    pf->slot_stamp = alloc_calloc(pf->n_slots, sizeof(*pf->slot_stamp));
+    pf->slot_common = alloc_calloc(pf->n_slots, sizeof(*pf->slot_common));
+    pf->slot_head = alloc_calloc(pf->n_slots, sizeof(*pf->slot_head));
     pf->at_cap = 8192;
     pf->at_pool = alloc_calloc(pf->at_cap, sizeof(*pf->at_pool));
+    pf->slot_cap = 8192;
+    pf->slot_pool = alloc_calloc(pf->slot_cap, sizeof(*pf->slot_pool));
     if (!all || !pf->post || !lits || !pf->always || !pf->state || !pf->cand ||
-        !pf->matched || !pf->bits || !pf->lead || !pf->memo_stamp || !pf->memo_rc ||
-        !pf->memo_span || !pf->slot_lit || !pf->slot_lits || !pf->at_pool)
+        !pf->matched || !pf->bits || !pf->bits_any || !pf->lead || !pf->memo_stamp ||
+        !pf->memo_rc || !pf->memo_span || !pf->slot_lit || !pf->slot_lits ||
+        !pf->at_pool || !pf->lit_slots || !pf->slot_stamp || !pf->slot_common ||
+        !pf->slot_head || !pf->slot_pool)
         goto fail;
     n_all = 0;
     for (i = 0; i < set->n_patterns; i++) {
@@ -1291,10 +1331,31 @@ static struct prefilter *prefilter_build(const struct intent_set *set)
     fill = alloc_calloc(pf->n_slots, sizeof(*fill));
     if (!fill)
         goto fail;
-    for (i = 0; i < n_all; i++)
-        if (all[i].bit == 0 && lits[all[i].lit_index].len > 0)
-            pf->slot_lits[pf->slot_lit[all[i].pattern] + fill[all[i].pattern]++] =
-                all[i].lit_index;
+    /* the common literals first, then the rare ones (see PF_RARE_SLOTS) */
+    for (int rare = 0; rare < 2; rare++) {
+        for (i = 0; i < n_all; i++)
+            if (all[i].bit == 0 && lits[all[i].lit_index].len > 0 &&
+                (lits[all[i].lit_index].n_start <= PF_RARE_SLOTS) == rare)
+                pf->slot_lits[pf->slot_lit[all[i].pattern] + fill[all[i].pattern]++] =
+                    all[i].lit_index * (uint32_t)sizeof(struct pf_run);
+        if (!rare)
+            for (i = 0; i < pf->n_slots; i++)
+                pf->slot_common[i] = fill[i];
+    }
+    /* ... and each rare start literal's slots ('all' is sorted by literal) */
+    pf->lit_slot = alloc_calloc(n_lit + 1, sizeof(*pf->lit_slot));
+    if (!pf->lit_slot)
+        goto fail;
+    for (i = 0, k = 0; i < n_all; i++) {
+        if (all[i].bit == 0 && lits[all[i].lit_index].len > 0 &&
+            lits[all[i].lit_index].n_start <= PF_RARE_SLOTS) {
+            pf->lit_slots[k++] = all[i].pattern;
+            pf->lit_slot[all[i].lit_index + 1] = (uint32_t)k;
+        }
+    }
+    for (i = 0; i < n_lit; i++)
+        if (pf->lit_slot[i + 1] < pf->lit_slot[i])
+            pf->lit_slot[i + 1] = pf->lit_slot[i]; /* a literal that begins none */
     alloc_free(fill);
     alloc_free(all);
     alloc_free(lits);
@@ -1331,26 +1392,56 @@ static void pf_note_start(struct prefilter *pf, uint32_t j, int seen, uint32_t p
     pf->run[j].tail = e;
 }
 
+/* Start literal 'j', seen for the first time in this key: lists it for
+ * each slot it begins matches of (struct prefilter). */
+static void pf_note_slots(struct prefilter *pf, uint32_t j)
+{
+    const uint32_t gen = pf->gen, off = j * (uint32_t)sizeof(struct pf_run);
+    uint32_t *const stamp = pf->slot_stamp, *const head = pf->slot_head;
+    struct pf_pos *const pool = pf->slot_pool;
+    uint32_t q = pf->lit_slot[j], q_end = pf->lit_slot[j + 1], e = pf->slot_used;
+
+    if (e + (q_end - q) > pf->slot_cap) {
+        pf->slot_overflow = 1;
+        return;
+    }
+    for (; q < q_end; q++, e++) {
+        uint32_t sl = pf->lit_slots[q];
+        pool[e].pos = off;
+        pool[e].next = stamp[sl] == gen ? head[sl] : UINT32_MAX;
+        stamp[sl] = gen;
+        head[sl] = e;
+    }
+    pf->slot_used = e;
+}
+
 /* Literal 'j' of 'lit' begins at key position 'pos': its postings, once
  * per key, and the position if it begins matches. Returns the new count of
  * pf->matched ('n' before). */
 static size_t pf_hit(struct prefilter *pf, uint32_t j, uint32_t pos, size_t n)
 {
     struct pf_run *e = &pf->run[j];
-    /* Locals: the stores below could alias the prefilter's own fields, which
-     * the compiler would otherwise read again for every posting. */
     const uint32_t gen = pf->gen;
-    struct pf_state *const state = pf->state;
-    uint32_t *const matched = pf->matched;
-    const struct pf_post *pp = pf->post + e->post, *pat_end = pp + e->n_pat,
-                         *end = pp + e->n_post;
     int seen = e->stamp == gen;
+    struct pf_state *state;
+    uint32_t *matched;
+    const struct pf_post *pp, *pat_end, *end;
 
     if (e->starts)
         pf_note_start(pf, j, seen, pos);
     if (seen)
         return n; /* a second occurrence adds nothing else */
     e->stamp = gen;
+    if (e->starts)
+        pf_note_slots(pf, j);
+    /* Locals, set only past the return above (most hits are repeats): the
+     * stores below could alias the prefilter's own fields, which the
+     * compiler would otherwise read again for every posting. */
+    state = pf->state;
+    matched = pf->matched;
+    pp = pf->post + e->post;
+    pat_end = pp + e->n_pat;
+    end = pp + e->n_post;
     /* A pattern is a candidate once every requirement set has a literal. */
     for (; pp < pat_end; pp++) {
         struct pf_state *st = &state[pp->pattern];
@@ -1390,10 +1481,14 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
             pf->state[i].stamp = 0;
         for (i = 0; i < pf->n_lit; i++)
             pf->run[i].stamp = 0;
+        for (i = 0; i < pf->n_slots; i++)
+            pf->slot_stamp[i] = 0;
         pf->gen = 1;
     }
     pf->at_used = 0;
     pf->at_overflow = 0;
+    pf->slot_used = 0;
+    pf->slot_overflow = 0;
     for (i = 0; i < len; i++) {
         /* inside a word, only the literals that need no word start */
         int mid = i > 0 && pf->word_byte[k[i - 1]];
@@ -1419,17 +1514,31 @@ static size_t prefilter_run(struct prefilter *pf, const char *key, size_t len)
         }
     }
     /* Merge the literal hits with the patterns that always run (the two
-     * never share a pattern), ascending: through a bitmap, not a sort. */
-    for (i = 0; i < n; i++)
-        pf->bits[pf->matched[i] >> 6] |= 1ull << (pf->matched[i] & 63);
-    for (a = 0; a < pf->n_always; a++)
-        pf->bits[pf->always[a] >> 6] |= 1ull << (pf->always[a] & 63);
-    for (i = 0; i < (pf->n_patterns + 63) / 64; i++) {
-        uint64_t w = pf->bits[i];
-        pf->bits[i] = 0;
-        while (w) {
-            pf->cand[out++] = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(w));
-            w &= w - 1;
+     * never share a pattern), ascending: through a bitmap, not a sort; the
+     * summary bits_any leads to the words of 'bits' that are not 0 (most
+     * are). */
+    for (i = 0; i < n; i++) {
+        uint32_t p = pf->matched[i];
+        pf->bits[p >> 6] |= 1ull << (p & 63);
+        pf->bits_any[p >> 12] |= 1ull << ((p >> 6) & 63);
+    }
+    for (a = 0; a < pf->n_always; a++) {
+        uint32_t p = pf->always[a];
+        pf->bits[p >> 6] |= 1ull << (p & 63);
+        pf->bits_any[p >> 12] |= 1ull << ((p >> 6) & 63);
+    }
+    for (a = 0; a < ((pf->n_patterns + 63) / 64 + 63) / 64; a++) {
+        uint64_t any = pf->bits_any[a];
+        pf->bits_any[a] = 0;
+        for (; any; any &= any - 1) {
+            uint64_t w;
+            i = a * 64 + (size_t)__builtin_ctzll(any);
+            w = pf->bits[i];
+            pf->bits[i] = 0;
+            while (w) {
+                pf->cand[out++] = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(w));
+                w &= w - 1;
+            }
         }
     }
     return out;
@@ -1809,6 +1918,7 @@ struct word_index {
     /* the distinct literals: where one ends, (j + 1) << 2 | m: its entries
      * are ent[j, j + m), one per enum word_end it is used with */
     struct lit_trie trie;
+    uint8_t key_byte[256]; /* 1 for the bytes it reads: [a-z0-9' ] */
     /* scratch: the leftmost match of each part on the current key */
     uint32_t gen;
     struct wx_state *state; /* per part */
@@ -1961,6 +2071,8 @@ static struct word_index *word_index_build(struct intent_set *set)
             goto fail;
     }
     alloc_free(all);
+    for (i = 0; i < 256; i++)
+        wx->key_byte[i] = (uint8_t)(wa_alnum((unsigned char)i) || i == ' ' || i == '\'');
     return wx;
 fail:
     alloc_free(all);
@@ -1997,7 +2109,7 @@ static int word_index_run(struct word_index *wx, const char *key, size_t len)
     uint32_t gen;
 
     for (i = 0; i < len; i++)
-        if (!wa_alnum(k[i]) && k[i] != ' ' && k[i] != '\'')
+        if (!wx->key_byte[k[i]])
             return 0;
     if (++wx->gen == 0) {
         for (size_t p = 0; p < wx->n_parts; p++)
@@ -2290,21 +2402,47 @@ static int starts_exec(const struct intent_set *set, const pcre2_code *code,
                        const char *key, size_t len, size_t *span)
 {
     struct prefilter *pf = set->prefilter;
-    uint32_t pos[STARTS_MAX], first = UINT32_MAX, q, e;
+    uint32_t pos[STARTS_MAX], first = UINT32_MAX, e, link, gen;
+    const uint32_t *q, *q_end;
+    const char *run;
+    const struct pf_pos *at;
     size_t n = 0, k;
     int many = 0;
 
     if (!st->code || !pf || !walked || pf->at_overflow)
         return pcre_exec(set, code, key, len, span);
-    for (q = pf->slot_lit[slot]; q < pf->slot_lit[slot + 1]; q++) {
-        uint32_t j = pf->slot_lits[q];
-        if (pf->run[j].stamp != pf->gen)
-            continue;
-        e = pf->run[j].head;
-        if (pf->at_pool[e].pos < first)
-            first = pf->at_pool[e].pos;
-        for (; e != UINT32_MAX && !many; e = pf->at_pool[e].next) {
-            uint32_t p = pf->at_pool[e].pos;
+    gen = pf->gen;
+    run = (const char *)pf->run;
+    at = pf->at_pool;
+    /* The slot's start literals the walk listed (none: no start), else (the
+     * pool was too small) all of them, each checked for this key. Their
+     * order does not matter: the positions are sorted and merged below. */
+    link = UINT32_MAX;
+    q = pf->slot_lits + pf->slot_lit[slot];
+    if (!pf->slot_overflow) {
+        if (pf->slot_stamp[slot] == gen)
+            link = pf->slot_head[slot];
+        q_end = q + pf->slot_common[slot];
+    } else {
+        q_end = pf->slot_lits + pf->slot_lit[slot + 1];
+    }
+    for (;;) {
+        const struct pf_run *r; /* byte offsets into 'run' */
+        if (link != UINT32_MAX) {
+            r = (const struct pf_run *)(run + pf->slot_pool[link].pos);
+            link = pf->slot_pool[link].next;
+        } else if (q < q_end) {
+            r = (const struct pf_run *)(run + *q++);
+            if (r->stamp != gen)
+                continue;
+        } else {
+            break;
+        }
+        e = r->head;
+        if (at[e].pos < first)
+            first = at[e].pos;
+        for (; e != UINT32_MAX && !many; e = at[e].next) {
+            uint32_t p = at[e].pos;
             /* insert, ascending, once */
             for (k = n; k > 0 && pos[k - 1] > p; k--)
                 ;
@@ -2510,26 +2648,35 @@ static int intent_excluded(const struct intent_set *set, long intent, const char
 {
     const struct intent *it = &set->intents[intent];
     struct prefilter *pf = set->prefilter;
-    for (size_t k = 0; k < it->exclude.n; k++) {
-        const pcre2_code *code =
-            ascii && it->exclude_fast[k] ? it->exclude_fast[k] : it->exclude_code[k];
+    /* The intent's arrays, read once: pcre2 and the stores of a match could
+     * alias them for the compiler, which would read them again each turn. */
+    const size_t n_excl = it->exclude.n;
+    pcre2_code *const *const codes = it->exclude_code;
+    pcre2_code *const *const fast = it->exclude_fast;
+    const struct pattern_lits *const req = it->exclude_req;
+    /* each exclude's prefilter state and slot (n_patterns + n_memo + its number) */
+    const size_t slot0 = pf ? pf->n_patterns + set->n_memo + it->exclude_base : 0;
+
+    for (size_t k = 0; k < n_excl; k++) {
+        const pcre2_code *code;
         size_t span;
         int rc;
-        if (!it->exclude_code[k])
-            continue;
-        if (lits_ok && pf && it->exclude_req[k].n > 0) {
-            const struct pf_state *st =
-                &pf->state[pf->n_patterns + set->n_memo + it->exclude_base + k];
+        /* The key lacks its literals: it cannot match. Checked first, as it
+         * decides most excludes without anything else being read. */
+        if (lits_ok && pf && req[k].n > 0) {
+            const struct pf_state *st = &pf->state[slot0 + k];
             if (st->stamp != pf->gen || st->mask != st->full)
-                continue; /* the key lacks its literals: it cannot match */
+                continue;
         }
+        if (!codes[k])
+            continue;
+        code = ascii && fast[k] ? fast[k] : codes[k];
         if (ascii && lits_ok && it->exclude_split[k].n_parts > 0)
             rc = pattern_exec(set, &it->exclude_split[k], key, len, words_ok, ascii,
                               &span);
-        else if (ascii && it->exclude_fast[k])
-            rc = starts_exec(set, code, &it->exclude_starts[k],
-                             pf ? pf->n_patterns + set->n_memo + it->exclude_base + k : 0,
-                             lits_ok, key, len, &span);
+        else if (ascii && fast[k])
+            rc = starts_exec(set, code, &it->exclude_starts[k], slot0 + k, lits_ok, key,
+                             len, &span);
         else
             rc = pcre_exec(set, code, key, len, &span);
         if (rc > 0)
