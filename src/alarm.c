@@ -131,6 +131,22 @@ static int english_contraction(const char *l, size_t ln, const char *r, size_t r
     return 0;
 }
 
+/* Letters a to z as the bits of a mask, and whether 'c' is one of those of
+ * 'set': a shift and a test, not a call to memchr() at every space of a
+ * message. */
+#define LETTER(c) (1u << ((c) - 'a'))
+#define ELISION_NEXT                                                                     \
+    (LETTER('a') | LETTER('e') | LETTER('i') | LETTER('o') | LETTER('u') | LETTER('y') | \
+     LETTER('h'))
+#define ELISION_LETTER                                                                   \
+    (LETTER('c') | LETTER('d') | LETTER('j') | LETTER('l') | LETTER('m') | LETTER('n') | \
+     LETTER('s') | LETTER('t'))
+
+static int letter_in(char c, uint32_t set)
+{
+    return c >= 'a' && c <= 'z' && (set >> (c - 'a') & 1u);
+}
+
 /* Puts back, in the copy 'k' of a key, the apostrophe a visitor typed as a
  * space: a French elision ("m amenent", "qu il") or an English contraction
  * ("don t", "i m"). The examples the model learnt from mostly have it, and
@@ -149,8 +165,8 @@ static void join_elisions(char *k, size_t len)
             r1++;
         if (ln > 0 && r1 > i + 1 &&
             (english_contraction(l, ln, k + i + 1, r1 - i - 1) ||
-             (memchr("aeiouyh", k[i + 1], 7) &&
-              ((ln == 1 && memchr("cdjlmnst", l[0], 8)) ||
+             (letter_in(k[i + 1], ELISION_NEXT) &&
+              ((ln == 1 && letter_in(l[0], ELISION_LETTER)) ||
                (ln == 2 && l[0] == 'q' && l[1] == 'u'))))) {
             k[i] = '\'';
             continue; /* the joined word goes on */

@@ -2848,7 +2848,9 @@ struct fuzzy_doc {
 };
 
 struct posting {
-    uint32_t doc;
+    /* its doc's score slot in fuzzy_index.acc (allocated once, at load): the
+     * scatter-add works out no address from a doc number */
+    float *slot;
     float w;
     /* w times its feature's idf, rounded as fuzzy_run() would round it: what
      * a query feature of tf 1 adds, without a multiplication a posting */
@@ -2870,7 +2872,8 @@ struct fuzzy_index {
     /* docs are laid out by intent, then language: the examples of intent i
      * in language l are docs [range[i * LANG_COUNT + l], the next one) */
     uint32_t *range;
-    /* scratch: a score per doc, all 0 between calls */
+    /* scratch: a score per doc, all 0 between calls; never moved, the
+     * postings point into it */
     float *acc;
     float *intent_best;
 };
@@ -3101,7 +3104,7 @@ static struct fuzzy_index *fuzzy_build(const struct intent_set *set)
                     long id = fuzzy_lookup(fx, f[j].h);
                     float w = f[j].tf * fx->idf[id];
                     struct posting *pp = &fx->post[fx->post_start[id] + fill[id]++];
-                    pp->doc = (uint32_t)d;
+                    pp->slot = fx->acc + d;
                     pp->w = w;
                     norm[d] += w * w;
                 }
@@ -3140,7 +3143,7 @@ static struct fuzzy_index *fuzzy_build(const struct intent_set *set)
     }
     /* Normalise every posting by its document's length. */
     for (i = 0; i < total; i++) {
-        float n2 = norm[fx->post[i].doc];
+        float n2 = norm[fx->post[i].slot - fx->acc];
         fx->post[i].w /= n2 > 0 ? sqrtf(n2) : 1.0f;
     }
     for (i = 0; i < fx->n_features; i++)
@@ -3192,34 +3195,42 @@ static float max_score_clear(float *a, size_t n)
     return m[2] > m[0] ? m[2] : m[0];
 }
 
-/* Adds 'qw' times each posting's weight to its doc's score. */
-static void add_postings(float *restrict acc, const struct posting *p,
-                         const struct posting *end, float qw)
+/* Adds 'qw' times each posting's weight to its doc's score, eight
+ * postings a turn, in the order of the plain loop: the order of the
+ * additions decides the scores. */
+static void add_postings(const struct posting *p, const struct posting *end, float qw)
 {
-    for (; p + 4 <= end; p += 4) {
-        acc[p[0].doc] += qw * p[0].w;
-        acc[p[1].doc] += qw * p[1].w;
-        acc[p[2].doc] += qw * p[2].w;
-        acc[p[3].doc] += qw * p[3].w;
+    for (; p + 8 <= end; p += 8) {
+        *p[0].slot += qw * p[0].w;
+        *p[1].slot += qw * p[1].w;
+        *p[2].slot += qw * p[2].w;
+        *p[3].slot += qw * p[3].w;
+        *p[4].slot += qw * p[4].w;
+        *p[5].slot += qw * p[5].w;
+        *p[6].slot += qw * p[6].w;
+        *p[7].slot += qw * p[7].w;
     }
     for (; p < end; p++)
-        acc[p->doc] += qw * p->w;
+        *p->slot += qw * p->w;
 }
 
 /* add_postings() for a query feature of tf 1, whose qw is then its idf:
  * qw * w is the posting's wi, the same float (where floats are computed as
  * floats: FLT_EVAL_METHOD 0, no contraction into fma, as with -std=c11). */
-static void add_postings_idf(float *restrict acc, const struct posting *p,
-                             const struct posting *end)
+static void add_postings_idf(const struct posting *p, const struct posting *end)
 {
-    for (; p + 4 <= end; p += 4) {
-        acc[p[0].doc] += p[0].wi;
-        acc[p[1].doc] += p[1].wi;
-        acc[p[2].doc] += p[2].wi;
-        acc[p[3].doc] += p[3].wi;
+    for (; p + 8 <= end; p += 8) {
+        *p[0].slot += p[0].wi;
+        *p[1].slot += p[1].wi;
+        *p[2].slot += p[2].wi;
+        *p[3].slot += p[3].wi;
+        *p[4].slot += p[4].wi;
+        *p[5].slot += p[5].wi;
+        *p[6].slot += p[6].wi;
+        *p[7].slot += p[7].wi;
     }
     for (; p < end; p++)
-        acc[p->doc] += p->wi;
+        *p->slot += p->wi;
 }
 
 static void fuzzy_run(const struct intent_set *set, const char *key, size_t len,
@@ -3227,7 +3238,7 @@ static void fuzzy_run(const struct intent_set *set, const char *key, size_t len,
                       struct match_result *out)
 {
     struct fuzzy_index *fx = set->fuzzy;
-    float *restrict acc;
+    float *acc; /* not restrict: the postings' slots point into it */
     struct feature f[256];
     size_t nf, j, i;
     float qnorm = 0, best_lang[LANG_COUNT] = {0};
@@ -3251,11 +3262,11 @@ static void fuzzy_run(const struct intent_set *set, const char *key, size_t len,
          * every doc, read whole below, costs less than keeping a list of
          * the docs touched. */
         if (FLT_EVAL_METHOD == 0 && f[j].tf == 1.0f)
-            add_postings_idf(acc, fx->post + fx->post_start[id],
+            add_postings_idf(fx->post + fx->post_start[id],
                              fx->post + fx->post_start[id + 1]);
         else
-            add_postings(acc, fx->post + fx->post_start[id],
-                         fx->post + fx->post_start[id + 1], qw);
+            add_postings(fx->post + fx->post_start[id], fx->post + fx->post_start[id + 1],
+                         qw);
     }
     if (qnorm <= 0) {
         memset(acc, 0, fx->n_docs * sizeof(*acc));

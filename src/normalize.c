@@ -316,6 +316,12 @@ static void flush_run(struct fold_out *o)
 {
     if (o->run_n == 0)
         return;
+    /* the usual run: one ASCII letter, once */
+    if (o->run_n == 1 && o->run_len == 1) {
+        o->buf[o->n++] = o->run[0];
+        o->run_n = 0;
+        return;
+    }
     /* A run of 3 or more identical letters stands for one ("helllp"). */
     if (o->run_n >= 3)
         o->run_n = 1;

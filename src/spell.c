@@ -116,6 +116,61 @@ static const char *const common_words[] = {
     "year",         "your",       "yours",
 };
 
+/* Words that voice dictation and autocorrect split in two ("traffic king",
+ * "data jim", "hot line") or spell letter by letter ("u n o d c"): each
+ * part is a word of its own, so edit distance never puts them back
+ * together. A closed, reviewed table joins them; a join applies only when
+ * the words it writes are in the vocabulary (spell_finish() marks those),
+ * so it is inert for words the intents never use. Whole words only. Left
+ * out on purpose: "traffic jam", "on line" (in line, on line 3), "some one"
+ * and "u n" alone (French "un"). Sorted by strcmp on 'typed' (a unit test
+ * checks it with spell_join_table_ok()). */
+static const struct spell_join {
+    const char *typed;
+    const char *word;
+} joins[] = {
+    {"a s f c", "asfc"},
+    {"c b s a", "cbsa"},
+    {"c i p c", "cipc"},
+    {"c n e s s t", "cnesst"},
+    {"cyber aide", "cyberaide"},
+    {"cyber tip", "cybertip"},
+    {"d p j", "dpj"},
+    {"data jam", "datajam"},
+    {"data jim", "datajam"},
+    {"g r c", "grc"},
+    {"help line", "helpline"},
+    {"help lines", "helplines"},
+    {"hot line", "hotline"},
+    {"hot lines", "hotlines"},
+    {"i b m", "ibm"},
+    {"i c p c", "icpc"},
+    {"i r c c", "ircc"},
+    {"lover boy", "loverboy"},
+    {"lover boys", "loverboys"},
+    {"o n u d c", "onudc"},
+    {"r c m p", "rcmp"},
+    {"s p v m", "spvm"},
+    {"sex torsion", "sextortion"},
+    {"sex tortion", "sextortion"},
+    {"tip line", "tipline"},
+    {"traffic ked", "trafficked"},
+    {"traffic ker", "trafficker"},
+    {"traffic kers", "traffickers"},
+    {"traffic king", "trafficking"},
+    {"u n o d c", "unodc"},
+    {"u n office", "un office"},
+};
+
+#define N_JOINS (sizeof(joins) / sizeof(joins[0]))
+
+/* The bit of a join's second byte: a letter, or a space (26); 31 for any
+ * other byte, which no join has. */
+static unsigned join_pair(char c)
+{
+    return c == ' ' ? 26 : c >= 'a' && c <= 'z' ? (unsigned)(c - 'a') : 31;
+}
+
 struct spell_del {
     uint64_t hash;
     uint32_t word;
@@ -137,6 +192,11 @@ struct spell {
     /* texting forms the vocabulary lacks, one bit each (a Bloom filter
      * of one hash): most words are ruled out by it, before any search */
     uint64_t texting_bits[TEXTING_BITS / 64];
+    uint64_t join_on; /* joins[i] applies: bit i */
+    /* the first two bytes of those joins, one bit each (join_pair()): most
+     * words are ruled out by it, before any comparison */
+    uint32_t join_pairs[26];
+    unsigned char join_from[26]; /* the first join of each first letter */
     int finished;
 };
 
@@ -445,6 +505,22 @@ int spell_finish(struct spell *sp)
         if (spell_find(sp, form, fn) < 0)
             sp->texting_bits[k / 64] |= (uint64_t)1 << (k % 64);
     }
+    for (i = 0; i < N_JOINS; i++) {
+        const char *w = joins[i].word;
+        int known = 1;
+        while (*w && known) {
+            size_t wn = strcspn(w, " ");
+            known = spell_find(sp, w, wn) >= 0;
+            w += wn + (w[wn] == ' ');
+        }
+        if (known) {
+            const char *t = joins[i].typed;
+            sp->join_on |= (uint64_t)1 << i;
+            sp->join_pairs[t[0] - 'a'] |= (uint32_t)1 << join_pair(t[1]);
+        }
+    }
+    for (i = N_JOINS; i-- > 0;)
+        sp->join_from[joins[i].typed[0] - 'a'] = (unsigned char)i;
     /* Pass 0 counts the entries, pass 1 writes them. */
     for (pass = 0; pass < 2; pass++) {
         f.n = 0;
@@ -593,6 +669,62 @@ static long spell_lookup(const struct spell *sp, const char *w, size_t n)
     return lk.ambiguous ? -1 : lk.best;
 }
 
+/* The length of the split word in 'joins' that key[s..len) begins with, a
+ * whole word or words, its joined form in '*word'; 0 when there is none. */
+static size_t join_at(const struct spell *sp, const char *key, size_t len, size_t s,
+                      const char **word)
+{
+    unsigned c = (unsigned char)key[s] - 'a';
+
+    if (c >= 26 || s + 1 >= len || !(sp->join_pairs[c] >> join_pair(key[s + 1]) & 1))
+        return 0;
+    /* the table is sorted: the joins of this first letter are in a row */
+    for (size_t i = sp->join_from[c]; i < N_JOINS && joins[i].typed[0] == key[s]; i++) {
+        const char *t = joins[i].typed;
+        size_t k = 0;
+        if (!(sp->join_on >> i & 1))
+            continue;
+        while (t[k] && s + k < len && key[s + k] == t[k])
+            k++;
+        if (!t[k] && (s + k == len || is_sep(key[s + k]))) {
+            *word = joins[i].word;
+            return k;
+        }
+    }
+    return 0;
+}
+
+int spell_join_table_ok(void)
+{
+    size_t i, j;
+
+    if (N_JOINS > 64)
+        return 0;
+    for (i = 0; i < N_JOINS; i++) {
+        const char *t = joins[i].typed, *w = joins[i].word;
+        size_t tn = strlen(t), wn = strlen(w), spaces = 0;
+        if (i > 0 && strcmp(joins[i - 1].typed, t) >= 0)
+            return 0;
+        /* a-z words, one space apart; the join is shorter, so it fits */
+        if (tn == 0 || t[0] == ' ' || t[tn - 1] == ' ' || wn == 0 || wn >= tn)
+            return 0;
+        for (j = 0; j < tn; j++) {
+            if (t[j] == ' ' && t[j + 1] == ' ')
+                return 0;
+            if (t[j] == ' ')
+                spaces++;
+            else if (t[j] < 'a' || t[j] > 'z')
+                return 0;
+        }
+        if (spaces == 0 || w[0] == ' ' || w[wn - 1] == ' ')
+            return 0;
+        for (j = 0; j < wn; j++)
+            if (!((w[j] >= 'a' && w[j] <= 'z') || w[j] == ' '))
+                return 0;
+    }
+    return 1;
+}
+
 /* spell_correct() and spell_texting(): 'guess' 0 reads the texting table
  * alone. */
 static int correct_words(const struct spell *sp, const char *key, size_t len, char *out,
@@ -612,6 +744,16 @@ static int correct_words(const struct spell *sp, const char *key, size_t len, ch
 
         if (is_sep(key[i])) {
             out[o++] = key[i++];
+            continue;
+        }
+        /* a split word first: its parts are no typos to correct */
+        if (guess && sp && sp->finished && sp->join_on &&
+            (n = join_at(sp, key, len, s, &t)) > 0) {
+            size_t tn = strlen(t);
+            memcpy(out + o, t, tn);
+            o += tn;
+            i = s + n;
+            n_fixed++;
             continue;
         }
         while (i < len && !is_sep(key[i]))

@@ -69,7 +69,10 @@ unsigned spell_freq(const struct spell *sp, const char *w, size_t n);
  * SPELL_OUT_CAP(len) always suffices), NUL-terminated, its length in
  * '*out_len'. A texting form the vocabulary does not know ("pls", "jsuis")
  * becomes the words it stands for (see texting.h), whatever its length;
- * another unknown word is corrected by edit distance as above. Only words
+ * another unknown word is corrected by edit distance as above. A word
+ * dictation splits or spells out ("traffic king", "u n o d c") is joined
+ * first, from a closed table, when the vocabulary knows the joined word
+ * (spell_join_table_ok()); it counts as corrected, not guessed. Only words
  * of a-z are changed, and only into a-z, spaces and apostrophes, so the
  * result is as valid UTF-8 as 'key'. Returns the number of words
  * corrected (0: 'out' is a copy of 'key'), or VIGIE_ETOOLONG when 'cap' is
@@ -78,6 +81,11 @@ unsigned spell_freq(const struct spell *sp, const char *w, size_t n);
  * Reentrant: 'sp' is only read. */
 int spell_correct(const struct spell *sp, const char *key, size_t len, char *out,
                   size_t cap, size_t *out_len, unsigned *n_guessed);
+
+/* 1 when the table of split words spell_correct() joins ("traffic king" ->
+ * "trafficking", "u n o d c" -> "unodc"; see spell.c) is well formed, else
+ * 0: a unit test runs it after every edit of the table. */
+int spell_join_table_ok(void);
 
 /* spell_correct() with the texting table alone, no word guessed by edit
  * distance: a few hash probes a word, cheap enough for every message. */

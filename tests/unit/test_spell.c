@@ -203,6 +203,95 @@ static void test_texting_form_the_vocabulary_knows(void **state)
     spell_free(sp);
 }
 
+/* A vocabulary for the joins: the words they write, and the parts of the
+ * exclusions, none of them a typo edit distance would change. */
+static struct spell *join_vocab(void)
+{
+    static const char text[] = "human trafficking hotline help the datajam winners "
+                               "what is unodc rcmp grc cbsa un office "
+                               "traffic jam on line some one lover boy liner lines";
+    struct spell *sp = spell_new();
+
+    assert_non_null(sp);
+    assert_int_equal(spell_add_text(sp, text, strlen(text), 1), 0);
+    assert_int_equal(spell_finish(sp), 0);
+    return sp;
+}
+
+static void test_join_table(void **state)
+{
+    (void)state;
+    assert_true(spell_join_table_ok());
+}
+
+static void test_joins(void **state)
+{
+    struct spell *sp = join_vocab();
+    char out[256];
+    size_t n = 0;
+    unsigned guessed = 9;
+
+    (void)state;
+    /* two words dictation split, read from the table: not guesses */
+    assert_int_equal(spell_correct(sp, "is traffic king what help is there", 34, out,
+                                   sizeof(out), &n, &guessed),
+                     1);
+    assert_string_equal(out, "is trafficking what help is there");
+    assert_int_equal(n, strlen(out));
+    assert_int_equal(guessed, 0);
+    expect(sp, "who won the data jim", "who won the datajam", 1);
+    expect(sp, "the u n office", "the un office", 1);
+    /* spelled letters, and several joins in one key */
+    expect(sp, "what is u n o d c", "what is unodc", 1);
+    expect(sp, "r c m p or g r c or c b s a", "rcmp or grc or cbsa", 3);
+    expect(sp, "traffic king hot line", "trafficking hotline", 2);
+    spell_free(sp);
+}
+
+static void test_join_exclusions(void **state)
+{
+    struct spell *sp = join_vocab();
+
+    (void)state;
+    expect(sp, "stuck in a traffic jam", "stuck in a traffic jam", 0);
+    expect(sp, "help on line", "help on line", 0);
+    expect(sp, "some one help", "some one help", 0);
+    expect(sp, "u n", "u n", 0);
+    expect(sp, "the u n is", "the u n is", 0);
+    /* the letters of an acronym, not all of them */
+    expect(sp, "u n o d", "u n o d", 0);
+    spell_free(sp);
+}
+
+static void test_join_boundaries(void **state)
+{
+    struct spell *sp = join_vocab();
+
+    (void)state;
+    /* whole words only, on both sides */
+    expect(sp, "the shot line", "the shot line", 0);
+    expect(sp, "hot liner", "hot liner", 0);
+    expect(sp, "u n o d cs", "u n o d cs", 0);
+    expect(sp, "xr c m p", "xr c m p", 0);
+    /* at either end of the key, and before an apostrophe */
+    expect(sp, "hot line", "hotline", 1);
+    expect(sp, "hot line's number", "hotline's number", 1);
+    spell_free(sp);
+}
+
+static void test_join_needs_the_word(void **state)
+{
+    struct spell *sp = join_vocab();
+
+    (void)state;
+    /* "loverboy", "sextortion", "helplines" are not in the vocabulary: their
+     * joins are inert, whatever the parts */
+    expect(sp, "a lover boy", "a lover boy", 0);
+    expect(sp, "sex tortion", "sex tortion", 0);
+    expect(sp, "help lines", "help lines", 0);
+    spell_free(sp);
+}
+
 static void match_text(const struct intent_set *set, const char *text,
                        struct match_result *m)
 {
@@ -233,6 +322,21 @@ static void test_matcher_corrects(void **state)
     /* a pattern on the key as typed: no correction at all */
     match_text(set, "hello", &m);
     assert_int_equal(m.stage, MATCH_PATTERN);
+    assert_int_equal(m.n_corrected, 0);
+    intent_set_free(set);
+}
+
+static void test_matcher_joins(void **state)
+{
+    struct intent_set *set = intent_set_load(VIGIE_FIXTURE_INTENTS, NULL, NULL);
+    struct match_result m;
+
+    (void)state;
+    assert_non_null(set);
+    /* the fixture's vocabulary has "trafficking" but no "datajam" */
+    match_text(set, "what is human traffic king", &m);
+    assert_int_equal(m.n_corrected, 1);
+    match_text(set, "who won the data jim", &m);
     assert_int_equal(m.n_corrected, 0);
     intent_set_free(set);
 }
@@ -307,7 +411,13 @@ int main(void)
         cmocka_unit_test(test_texting_table),
         cmocka_unit_test(test_texting_forms),
         cmocka_unit_test(test_texting_form_the_vocabulary_knows),
+        cmocka_unit_test(test_join_table),
+        cmocka_unit_test(test_joins),
+        cmocka_unit_test(test_join_exclusions),
+        cmocka_unit_test(test_join_boundaries),
+        cmocka_unit_test(test_join_needs_the_word),
         cmocka_unit_test(test_matcher_corrects),
+        cmocka_unit_test(test_matcher_joins),
         cmocka_unit_test(test_corrected_emergency_needs_fuzzy_agreement),
         cmocka_unit_test(test_emergency_outranks_typing),
         cmocka_unit_test(test_corrected_key_keeps_excludes),
