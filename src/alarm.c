@@ -43,10 +43,22 @@ enum { DANGER, OTHER };
 #define ALARM_STEM      5 /* of words of at least ALARM_STEM + 1 bytes */
 #define ALARM_PAIR_STEM 4
 
+#define FNV_PRIME 1099511628211ull
+
+/* FNV-1a over 's', four bytes a turn: fewer loop steps, the same hash. */
 static uint64_t fnv_step(uint64_t h, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+
+    for (; i + 4 <= n; i += 4) {
+        h = (h ^ u[i]) * FNV_PRIME;
+        h = (h ^ u[i + 1]) * FNV_PRIME;
+        h = (h ^ u[i + 2]) * FNV_PRIME;
+        h = (h ^ u[i + 3]) * FNV_PRIME;
+    }
+    for (; i < n; i++)
+        h = (h ^ u[i]) * FNV_PRIME;
     return h;
 }
 
@@ -365,6 +377,19 @@ int alarm_trusted(const struct alarm *a)
     return a && a->docs[DANGER] >= 200 && a->docs[OTHER] >= 1000;
 }
 
+/* 's' plus the weight of each feature 'f' the model saw, in that order:
+ * alarm_score() with no text left out (every message but the self-test's),
+ * where a feature's counts cannot go below 0 and its weight is sl->w. */
+static double add_weights(const struct alarm *a, const uint64_t *f, size_t n, double s)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct alarm_slot *sl = find(a, f[i]);
+        if ((sl->n[DANGER] | sl->n[OTHER]) != 0)
+            s += sl->w;
+    }
+    return s;
+}
+
 double alarm_score(const struct alarm *a, const char *key, size_t len, enum alarm_own own,
                    size_t *n_features)
 {
@@ -385,16 +410,19 @@ double alarm_score(const struct alarm *a, const char *key, size_t len, enum alar
     if (n_features)
         *n_features = n;
     s = log(docs[DANGER] / docs[OTHER]);
-    for (i = 0; i < n; i++) {
-        const struct alarm_slot *sl = find(a, f[i]);
-        double d = (double)sl->n[DANGER] - (own == ALARM_OWN_DANGER && sl->h);
-        double o = (double)sl->n[OTHER] - (own == ALARM_OWN_OTHER && sl->h);
-        if (d < 0 || o < 0)
-            d = o = 0; /* 'own' was wrong: the text was not counted there */
-        if (d + o <= 0)
-            continue; /* a feature the model never saw (but in the text) */
-        s += own == ALARM_OWN_NONE ? sl->w
-                                   : feature_weight(d, o, docs[DANGER], docs[OTHER]);
+    if (own == ALARM_OWN_NONE)
+        s = add_weights(a, f, n, s);
+    else {
+        for (i = 0; i < n; i++) {
+            const struct alarm_slot *sl = find(a, f[i]);
+            double d = (double)sl->n[DANGER] - (own == ALARM_OWN_DANGER && sl->h);
+            double o = (double)sl->n[OTHER] - (own == ALARM_OWN_OTHER && sl->h);
+            if (d < 0 || o < 0)
+                d = o = 0; /* 'own' was wrong: the text was not counted there */
+            if (d + o <= 0)
+                continue; /* a feature the model never saw (but in the text) */
+            s += feature_weight(d, o, docs[DANGER], docs[OTHER]);
+        }
     }
     if (f != buf)
         alloc_free(f);

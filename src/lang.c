@@ -153,12 +153,21 @@ struct function_word {
 static struct function_word function_table[FUNCTION_SLOTS];
 static pthread_once_t function_once = PTHREAD_ONCE_INIT;
 
+/* FNV-1a, four bytes a turn: fewer loop steps, the same hash. */
 static uint32_t word_hash(const char *w, size_t wl)
 {
+    const unsigned char *u = (const unsigned char *)w;
     uint32_t h = 2166136261u;
+    size_t i = 0;
 
-    for (size_t i = 0; i < wl; i++)
-        h = (h ^ (unsigned char)w[i]) * 16777619u;
+    for (; i + 4 <= wl; i += 4) {
+        h = (h ^ u[i]) * 16777619u;
+        h = (h ^ u[i + 1]) * 16777619u;
+        h = (h ^ u[i + 2]) * 16777619u;
+        h = (h ^ u[i + 3]) * 16777619u;
+    }
+    for (; i < wl; i++)
+        h = (h ^ u[i]) * 16777619u;
     return h ^ (h >> 15);
 }
 
@@ -182,15 +191,15 @@ static void function_build(void)
         function_add(en_words[i], LANG_EN);
 }
 
-/* The list 'w' ('wl' bytes) belongs to, or LANG_NONE. */
-static enum lang function_word_lang(const char *w, size_t wl)
+/* The list 'w' ('wl' bytes, word_hash() 'h') belongs to, or LANG_NONE. The
+ * caller has built the table (function_once). */
+static enum lang function_word_lang(const char *w, size_t wl, uint32_t h)
 {
     uint32_t i;
 
     if (wl == 0 || wl > 255)
         return LANG_NONE;
-    pthread_once(&function_once, function_build);
-    for (i = word_hash(w, wl) & (FUNCTION_SLOTS - 1); function_table[i].w;
+    for (i = h & (FUNCTION_SLOTS - 1); function_table[i].w;
          i = (i + 1) & (FUNCTION_SLOTS - 1))
         if (function_table[i].len == wl && memcmp(function_table[i].w, w, wl) == 0)
             return (enum lang)function_table[i].lang;
@@ -413,19 +422,25 @@ int lang_lexicon_finish(struct lang_lexicon *lex)
     return 0;
 }
 
-double lang_lexicon_weight(const struct lang_lexicon *lex, const char *w, size_t wl)
+/* lang_lexicon_weight() of a word whose word_hash() is 'wh'. */
+static double lexicon_weight_hashed(const struct lang_lexicon *lex, const char *w,
+                                    size_t wl, uint32_t wh)
 {
     size_t h;
 
     if (!lex || !lex->finished || wl < LEX_MIN_WORD || wl > LEX_MAX_WORD)
         return 0;
-    for (h = word_hash(w, wl) & lex->slot_mask; lex->slot[h];
-         h = (h + 1) & lex->slot_mask) {
+    for (h = wh & lex->slot_mask; lex->slot[h]; h = (h + 1) & lex->slot_mask) {
         const struct lex_word *m = &lex->words[lex->slot[h] - 1];
         if (m->len == wl && memcmp(m->p, w, wl) == 0)
             return m->weight;
     }
     return 0;
+}
+
+double lang_lexicon_weight(const struct lang_lexicon *lex, const char *w, size_t wl)
+{
+    return lexicon_weight_hashed(lex, w, wl, word_hash(w, wl));
 }
 
 /* ---- evidence and decision -------------------------------------------- */
@@ -473,9 +488,11 @@ void lang_weigh(const struct lang_lexicon *lex, const char *text, size_t len,
     size_t i = 0, n = key ? strlen(key) : 0, words = 0;
 
     memset(ev, 0, sizeof(*ev));
+    pthread_once(&function_once, function_build);
     while (i < n) {
         size_t s, wl;
         int ap, mul;
+        uint32_t h; /* one hash a word, for both tables */
         enum lang fl;
         while (i < n && key[i] == ' ')
             i++;
@@ -486,12 +503,13 @@ void lang_weigh(const struct lang_lexicon *lex, const char *text, size_t len,
         if (wl == 0)
             break;
         mul = words++ < LANG_LEAD_WORDS ? LANG_LEAD_WEIGHT : 1;
-        if ((fl = function_word_lang(key + s, wl)) != LANG_NONE)
+        h = word_hash(key + s, wl);
+        if ((fl = function_word_lang(key + s, wl, h)) != LANG_NONE)
             ev->strong[fl] += 2 * mul;
         else if ((ap = apostrophe_evidence(key + s, wl)) != 0)
             ev->strong[ap > 0 ? LANG_FR : LANG_EN] += 2 * mul;
         else if (lex) {
-            double w = lang_lexicon_weight(lex, key + s, wl) * mul;
+            double w = lexicon_weight_hashed(lex, key + s, wl, h) * mul;
             if (w > 0)
                 ev->weak[LANG_EN] += w;
             else

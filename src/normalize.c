@@ -408,6 +408,67 @@ static void put_ascii_byte(struct fold_out *o, unsigned char c)
     o->space = 1;
 }
 
+/* put_ascii_byte() for each byte of p[i, len) up to the first that is not
+ * ASCII, with the output state in locals rather than read and written back
+ * through 'o' at every byte; returns where it stopped. Entered with no run
+ * or a run of one single-byte letter (what put_ascii_byte() leaves). */
+static size_t put_ascii_bytes(struct fold_out *o, const unsigned char *p, size_t i,
+                              size_t len)
+{
+    char *const buf = o->buf;
+    size_t n = o->n;
+    unsigned run_n = o->run_n;
+    char run = o->run[0];
+    int space = o->space;
+
+    for (; i < len && p[i] < 0x80; i++) {
+        unsigned char c = p[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if (c >= 'a' && c <= 'z' && run_n == 1 && !space) {
+            /* the usual byte: a letter after one seen once */
+            if (run == (char)c) {
+                run_n = 2;
+            } else {
+                buf[n++] = run;
+                run = (char)c;
+            }
+            continue;
+        }
+        if (c >= 'a' && c <= 'z' && run_n > 0 && !space && run == (char)c) {
+            run_n++;
+            continue;
+        }
+        /* flush_run(): a run of 3 or more identical letters stands for one */
+        if (run_n >= 3)
+            run_n = 1;
+        for (; run_n; run_n--)
+            buf[n++] = run;
+        if (c >= 'a' && c <= 'z') {
+            if (space && n > 0)
+                buf[n++] = ' ';
+            space = 0;
+            run = (char)c;
+            run_n = 1;
+        } else if ((c >= '0' && c <= '9') || c == '\'' || c == '`') {
+            if (space && n > 0)
+                buf[n++] = ' ';
+            space = 0;
+            buf[n++] = c == '`' ? '\'' : (char)c;
+        } else {
+            space = 1;
+        }
+    }
+    o->n = n;
+    o->run_n = run_n;
+    if (run_n) {
+        o->run[0] = run;
+        o->run_len = 1;
+    }
+    o->space = space;
+    return i;
+}
+
 int norm_text(const char *in, size_t len, char *out, size_t cap, size_t *out_len)
 {
     const unsigned char *p = (const unsigned char *)in;
@@ -422,7 +483,11 @@ int norm_text(const char *in, size_t len, char *out, size_t cap, size_t *out_len
         int n;
 
         if (p[i] < 0x80) {
-            put_ascii_byte(&o, p[i++]);
+            /* a pending run of a letter of several bytes goes out first */
+            if (o.run_n > 0 && o.run_len != 1)
+                put_ascii_byte(&o, p[i++]);
+            else
+                i = put_ascii_bytes(&o, p, i, len);
             continue;
         }
         n = utf8_decode(p + i, len - i, &cp);

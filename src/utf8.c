@@ -3,6 +3,8 @@
  */
 #include "utf8.h"
 
+#include <string.h>
+
 int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
     uint32_t c;
@@ -50,6 +52,14 @@ bool utf8_is_valid(const char *s, size_t len)
     while (i < len) {
         int n;
 
+        /* ASCII eight bytes a turn (most messages have no other byte) */
+        for (uint64_t w; i + 8 <= len; i += 8) {
+            memcpy(&w, p + i, sizeof(w));
+            if (w & 0x8080808080808080ull)
+                break;
+        }
+        if (i == len)
+            break;
         if (p[i] < 0x80) {
             i++;
             continue;
