@@ -26,6 +26,7 @@
 #include "lit_trie.h"
 #include "normalize.h"
 #include "spell.h"
+#include "utf8.h"
 
 /* ------------------------------------------------------------------ */
 /* Literal extraction                                                  */
@@ -1420,8 +1421,8 @@ static void pf_note_slots(struct prefilter *pf, uint32_t j)
 
 /* Start literal 'j' begins at key position 'pos': notes the position, and
  * on its first sight in this key its slots. Returns 1 on that first sight.
- * Not inlined: in the walk, it cost more than the call (+270 instructions
- * a message, measured). */
+ * Not inlined: in the walk, it cost more than the call (+445 instructions
+ * a message, measured in the forty-sixth session). */
 static __attribute__((noinline)) int pf_hit_start(struct prefilter *pf, uint32_t j,
                                                   uint32_t pos)
 {
@@ -2667,18 +2668,7 @@ static int pattern_span(const struct intent_set *set, const struct pattern *p,
  * such keys may run (see compile_part() in intent.c). */
 static int key_ascii(const char *key, size_t len)
 {
-    size_t i = 0;
-
-    /* eight bytes a turn, then the rest one by one */
-    for (uint64_t w; i + 8 <= len; i += 8) {
-        memcpy(&w, key + i, sizeof(w));
-        if (w & 0x8080808080808080ull)
-            return 0;
-    }
-    for (; i < len; i++)
-        if ((unsigned char)key[i] >= 0x80)
-            return 0;
-    return 1;
+    return utf8_ascii_prefix(key, len) == len;
 }
 
 /* 1 when one of the intent's "exclude" patterns matches the key, so that

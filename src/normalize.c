@@ -380,38 +380,11 @@ static void put_distress_word(struct fold_out *o, size_t consumed)
     o->space = 1;
 }
 
-/* norm_fold_cp() and put_char() for one ASCII byte, without the detour
- * through a code point and a string: most messages are ASCII only. */
-static void put_ascii_byte(struct fold_out *o, unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        c = (unsigned char)(c - 'A' + 'a');
-    if (c >= 'a' && c <= 'z') {
-        if (o->run_n > 0 && !o->space && o->run_len == 1 && o->run[0] == (char)c) {
-            o->run_n++;
-            return;
-        }
-        flush_run(o);
-        put_space_owed(o);
-        o->run[0] = (char)c;
-        o->run_len = 1;
-        o->run_n = 1;
-        return;
-    }
-    if ((c >= '0' && c <= '9') || c == '\'' || c == '`') {
-        flush_run(o);
-        put_space_owed(o);
-        o->buf[o->n++] = c == '`' ? '\'' : (char)c;
-        return;
-    }
-    flush_run(o);
-    o->space = 1;
-}
-
-/* put_ascii_byte() for each byte of p[i, len) up to the first that is not
- * ASCII, with the output state in locals rather than read and written back
- * through 'o' at every byte; returns where it stopped. Entered with no run
- * or a run of one single-byte letter (what put_ascii_byte() leaves). */
+/* norm_fold_cp() and put_char() for each byte of p[i, len) up to the first
+ * that is not ASCII, without the detour through a code point and a string
+ * (most messages are ASCII only), and with the output state in locals rather
+ * than read and written back through 'o' at every byte; returns where it
+ * stopped. Entered with no run or a run of one single-byte letter. */
 static size_t put_ascii_bytes(struct fold_out *o, const unsigned char *p, size_t i,
                               size_t len)
 {
@@ -483,11 +456,11 @@ int norm_text(const char *in, size_t len, char *out, size_t cap, size_t *out_len
         int n;
 
         if (p[i] < 0x80) {
-            /* a pending run of a letter of several bytes goes out first */
-            if (o.run_n > 0 && o.run_len != 1)
-                put_ascii_byte(&o, p[i++]);
-            else
-                i = put_ascii_bytes(&o, p, i, len);
+            /* a pending run of a letter of several bytes goes out first:
+             * no ASCII letter can continue it */
+            if (o.run_len != 1)
+                flush_run(&o);
+            i = put_ascii_bytes(&o, p, i, len);
             continue;
         }
         n = utf8_decode(p + i, len - i, &cp);

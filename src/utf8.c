@@ -43,6 +43,21 @@ int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
     return n;
 }
 
+size_t utf8_ascii_prefix(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    for (uint64_t w; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, sizeof(w));
+        if (w & 0x8080808080808080ull)
+            break;
+    }
+    while (i < len && p[i] < 0x80)
+        i++;
+    return i;
+}
+
 bool utf8_is_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -52,18 +67,10 @@ bool utf8_is_valid(const char *s, size_t len)
     while (i < len) {
         int n;
 
-        /* ASCII eight bytes a turn (most messages have no other byte) */
-        for (uint64_t w; i + 8 <= len; i += 8) {
-            memcpy(&w, p + i, sizeof(w));
-            if (w & 0x8080808080808080ull)
-                break;
-        }
+        /* most messages have no byte that is not ASCII */
+        i += utf8_ascii_prefix(s + i, len - i);
         if (i == len)
             break;
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
         n = utf8_decode(p + i, len - i, &cp);
         if (n < 0)
             return false;

@@ -19,6 +19,10 @@
  * not a valid sequence ('*cp' is then untouched). */
 int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 
+/* The number of bytes of 's' ('len' bytes) before its first that is not
+ * ASCII: 'len' when there is none. Reads eight bytes a turn. */
+size_t utf8_ascii_prefix(const char *s, size_t len);
+
 /* True when all 'len' bytes of 's' are valid UTF-8. */
 bool utf8_is_valid(const char *s, size_t len);
 
