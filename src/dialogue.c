@@ -447,6 +447,25 @@ static int text_problem(const char *text, size_t len)
     return 0;
 }
 
+/* Someone in danger writes in pieces: after the emergency reply come "i dont
+ * know the address", "near a highway in mississauga", "no phone just hotel
+ * wifi", "should I go knock on their door?". Read alone, such a message is
+ * not understood; answering it with "I did not understand" in a crisis would
+ * fail the person, so a message the catalogue does not understand, right
+ * after an emergency reply, gets the emergency reply again. A message that
+ * asks something the catalogue knows (a number, privacy, thanks) gets its
+ * own answer and ends it. On the conversation sets of sessions 46-49
+ * (consecutive lines after a line answered as an emergency): 8 emergencies
+ * found this way, 2 lines about something else ("how do I cancel my
+ * netflix") answered with the emergency reply, which costs such a visitor
+ * little. */
+static int crisis_goes_on(const struct intent_set *set, const struct dialogue *d,
+                          const struct cached_answer *a)
+{
+    return set->emergency >= 0 && a->intent == set->fallback &&
+           strcmp(d->last_intent, set->intents[set->emergency].id) == 0;
+}
+
 int dialogue_message(const struct intent_set *set, struct dialogue *d, const char *text,
                      size_t len, enum lang hint, struct reply *out)
 {
@@ -468,6 +487,11 @@ int dialogue_message(const struct intent_set *set, struct dialogue *d, const cha
         if (rc < 0)
             return rc;
         answer_cache_put(set->answers, &key, &a);
+    }
+    if (crisis_goes_on(set, d, &a)) {
+        a.intent = (int32_t)set->emergency;
+        a.score = 1.0;
+        a.n_close = 0;
     }
     lang = (enum lang)a.lang;
     if (lang == LANG_NONE)

@@ -65,7 +65,9 @@ void dialogue_init(struct dialogue *d, enum lang page_lang);
  * the client's optional language hint (LANG_NONE when absent). Returns 0 and
  * fills 'out'; VIGIE_EUTF8 for invalid UTF-8, VIGIE_ETOOLONG when 'len' is over
  * DIALOGUE_MAX_TEXT, VIGIE_EINVAL when the text is empty or only spaces.
- * Updates 'd' (language, last intent, turns) only on success. */
+ * Updates 'd' (language, last intent, turns) only on success. A message not
+ * understood right after an emergency reply gets the emergency reply again:
+ * the same crisis told in pieces (see crisis_goes_on() in dialogue.c). */
 int dialogue_message(const struct intent_set *set, struct dialogue *d, const char *text,
                      size_t len, enum lang hint, struct reply *out);
 

@@ -328,8 +328,16 @@ static void case_languages(void)
     CHECK(strstr(jstr(j, "text"), "FIXTURE r\xc3\xa9ponse ligne") != NULL,
           "French answer expected");
     json_decref(j);
+    expect_reply(fd, "{\"type\":\"message\",\"text\":\"qwerty zxcv\"}", "fallback", NULL);
     expect_reply(fd, "{\"type\":\"message\",\"text\":\"I am in danger\",\"lang\":\"en\"}",
                  "emergency", "en");
+    /* the same crisis told in pieces: not understood alone, right after an
+     * emergency reply it gets that reply again, until a known question */
+    expect_reply(fd, "{\"type\":\"message\",\"text\":\"qwerty zxcv\"}", "emergency",
+                 "en");
+    expect_reply(fd, "{\"type\":\"message\",\"text\":\"What is the hotline number?\"}",
+                 "hotline", "en");
+    expect_reply(fd, "{\"type\":\"message\",\"text\":\"qwerty zxcv\"}", "fallback", NULL);
     close(fd);
     server_stop(&sp);
 }

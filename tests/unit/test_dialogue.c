@@ -160,6 +160,34 @@ static void test_fallback_offers_close_topics(void **state)
     assert_true(r.n_suggestions >= 2);
 }
 
+/* After an emergency reply, a message not understood is the same crisis
+ * told in pieces; one the catalogue understands is answered as usual. */
+static void test_crisis_goes_on(void **state)
+{
+    struct dialogue d;
+    struct reply r;
+
+    (void)state;
+    dialogue_init(&d, LANG_EN);
+    assert_int_equal(say(&d, "tell me about the weather", &r), 0);
+    assert_string_equal(r.intent, "fallback");
+    assert_int_equal(say(&d, "i am in danger", &r), 0);
+    assert_string_equal(r.intent, "emergency");
+    assert_int_equal(say(&d, "tell me about the weather", &r), 0);
+    assert_string_equal(r.intent, "emergency");
+    /* the emergency's own suggestions, not the close topics of a fallback */
+    assert_int_equal(r.n_suggestions, 1);
+    assert_string_equal(r.suggestions[0].intent, "hotline");
+    assert_int_equal(say(&d, "what is the hotline number", &r), 0);
+    assert_string_equal(r.intent, "hotline");
+    assert_int_equal(say(&d, "tell me about the weather", &r), 0);
+    assert_string_equal(r.intent, "fallback");
+    /* the answer cache keeps the message's own intent, not the session's */
+    dialogue_init(&d, LANG_EN);
+    assert_int_equal(say(&d, "tell me about the weather", &r), 0);
+    assert_string_equal(r.intent, "fallback");
+}
+
 static void test_suggestion(void **state)
 {
     struct dialogue d;
@@ -276,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_no_language_at_all_is_english),
         cmocka_unit_test(test_links_and_suggestions),
         cmocka_unit_test(test_fallback_offers_close_topics),
+        cmocka_unit_test(test_crisis_goes_on),
         cmocka_unit_test(test_suggestion),
         cmocka_unit_test(test_long_message_question_decides),
         cmocka_unit_test(test_explain),
