@@ -454,10 +454,10 @@ static int text_problem(const char *text, size_t len)
  * fail the person, so a message the catalogue does not understand, right
  * after an emergency reply, gets the emergency reply again. A message that
  * asks something the catalogue knows (a number, privacy, thanks) gets its
- * own answer and ends it. On the conversation sets of sessions 46-49
- * (consecutive lines after a line answered as an emergency): 8 emergencies
- * found this way, 2 lines about something else ("how do I cancel my
- * netflix") answered with the emergency reply, which costs such a visitor
+ * own answer and ends it. On the conversation sets ZZZZZZZZC, ZZZZZZZZE and
+ * ZZZZZZZZG (consecutive lines after a line answered as an emergency): 8
+ * emergencies found this way, 2 lines about something else ("how do I cancel
+ * my netflix") answered with the emergency reply, which costs such a visitor
  * little. */
 static int crisis_goes_on(const struct intent_set *set, const struct dialogue *d,
                           const struct cached_answer *a)
