@@ -110,21 +110,6 @@ static void print_reply(const struct reply *r)
     printf("\n");
 }
 
-/* Whether 'r', an emergency reply, came from the session: the same text in a
- * new session is not understood (see crisis_goes_on() in dialogue.c). */
-static int followed_crisis(const struct intent_set *set, const char *text, size_t len,
-                           const struct reply *r)
-{
-    struct dialogue fresh;
-    struct reply alone;
-
-    if (strcmp(r->intent, "emergency") != 0)
-        return 0;
-    dialogue_init(&fresh, LANG_NONE);
-    return dialogue_message(set, &fresh, text, len, LANG_NONE, &alone) == 0 &&
-           strcmp(alone.intent, "fallback") == 0;
-}
-
 static int ask_one(const struct intent_set *set, struct dialogue *d, const char *text,
                    size_t len, int why)
 {
@@ -137,7 +122,7 @@ static int ask_one(const struct intent_set *set, struct dialogue *d, const char 
         return 1;
     }
     print_reply(&r);
-    if (why && followed_crisis(set, text, len, &r))
+    if (why && r.crisis_follow_up)
         printf("why: not understood alone; right after an emergency reply it gets the "
                "emergency reply again (crisis_goes_on() in src/dialogue.c)\n");
     else if (why && dialogue_explain(set, text, len, how, sizeof(how)) == 0)

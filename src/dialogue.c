@@ -492,6 +492,7 @@ int dialogue_message(const struct intent_set *set, struct dialogue *d, const cha
         a.intent = (int32_t)set->emergency;
         a.score = 1.0;
         a.n_close = 0;
+        out->crisis_follow_up = 1;
     }
     lang = (enum lang)a.lang;
     if (lang == LANG_NONE)

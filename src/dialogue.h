@@ -47,6 +47,8 @@ struct reply {
     size_t n_links;
     struct reply_suggestion suggestions[REPLY_MAX_SUGGESTIONS];
     size_t n_suggestions;
+    int crisis_follow_up; /* 1: an emergency only because the previous reply
+                             was one (see crisis_goes_on() in dialogue.c) */
 };
 
 /* Answers kept per intent set by default (see answer_cache.h). */

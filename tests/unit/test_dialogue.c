@@ -173,15 +173,19 @@ static void test_crisis_goes_on(void **state)
     assert_string_equal(r.intent, "fallback");
     assert_int_equal(say(&d, "i am in danger", &r), 0);
     assert_string_equal(r.intent, "emergency");
+    assert_int_equal(r.crisis_follow_up, 0);
     assert_int_equal(say(&d, "tell me about the weather", &r), 0);
     assert_string_equal(r.intent, "emergency");
+    assert_int_equal(r.crisis_follow_up, 1);
     /* the emergency's own suggestions, not the close topics of a fallback */
     assert_int_equal(r.n_suggestions, 1);
     assert_string_equal(r.suggestions[0].intent, "hotline");
     assert_int_equal(say(&d, "what is the hotline number", &r), 0);
     assert_string_equal(r.intent, "hotline");
+    assert_int_equal(r.crisis_follow_up, 0);
     assert_int_equal(say(&d, "tell me about the weather", &r), 0);
     assert_string_equal(r.intent, "fallback");
+    assert_int_equal(r.crisis_follow_up, 0);
     /* the answer cache keeps the message's own intent, not the session's */
     dialogue_init(&d, LANG_EN);
     assert_int_equal(say(&d, "tell me about the weather", &r), 0);
