@@ -1545,6 +1545,13 @@ static long lint_pattern(const char *src, char *what, size_t what_size)
                     i++, ci++;
             } else if (e == 'Q') {
                 return -1; /* quoted literal runs: not worth linting */
+            } else if (e == '\\') {
+                /* Most often a JSON string escaped twice: "\\\\w" is a
+                 * backslash then 'w', where "\\w" was meant. */
+                fmt_into(what, what_size,
+                         "'\\\\' can never match: the key has no backslash (in JSON, "
+                         "write \\\\w for \\w)");
+                return at;
             } else if (!in_class && strchr(".?!-,/;:\"@%&_~#*+()[]{}|^$", e) && e) {
                 fmt_into(what, what_size,
                          "'\\%c' can never match: the key has no punctuation", e);
