@@ -3690,6 +3690,54 @@ bool match_alarm_answers(double log_odds, size_t n_features)
            log_odds >= ALARM_FALLBACK_STRENGTH * sqrt((double)n_features);
 }
 
+/* Whether word 'w' (n bytes) is in 'list', or starts with one of 'stems'. */
+static int word_listed(const char *w, size_t n, const char *const *list, size_t n_list,
+                       const char *const *stems, size_t n_stems)
+{
+    for (size_t k = 0; k < n_list; k++)
+        if (strlen(list[k]) == n && memcmp(w, list[k], n) == 0)
+            return 1;
+    for (size_t k = 0; k < n_stems; k++) {
+        size_t m = strlen(stems[k]);
+        if (n >= m && memcmp(w, stems[k], m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the key laughs ("lol", "mdr", "haha"...) and says nothing of a
+ * danger the person cannot laugh off (help, a lock, a passport, 911,
+ * "serious"). The catalogue's danger patterns veto laughter the same way;
+ * the model, which weighs words one by one, heard a birthday "kidnapping"
+ * with "lol" and a film's abduction "lol" as danger now. */
+static int key_laughs_it_off(const char *key, size_t len)
+{
+    static const char *const laugh[] = {"lol",  "lool", "lmao", "lmfao", "mdr", "ptdr",
+                                        "rofl", "jk",   "xd",   "hehe",  "hihi"};
+    static const char *const laugh_stems[] = {"haha"};
+    static const char *const grave[] = {"help",     "aide",    "aidez",   "911",
+                                        "sos",      "serious", "serieux", "serieuse",
+                                        "vraiment", "actually"};
+    static const char *const grave_stems[] = {"lock",    "verrou",   "enferm",
+                                              "barre",   "passport", "passeport",
+                                              "trapped", "pogne",    "prisonn"};
+    int laughs = 0;
+    size_t s = 0;
+
+    while (s < len) {
+        size_t e = s;
+        while (e < len && key[e] != ' ')
+            e++;
+        if (word_listed(key + s, e - s, grave, sizeof(grave) / sizeof(grave[0]),
+                        grave_stems, sizeof(grave_stems) / sizeof(grave_stems[0])))
+            return 0;
+        laughs = laughs || word_listed(key + s, e - s, laugh,
+                                       sizeof(laugh) / sizeof(laugh[0]), laugh_stems, 1);
+        s = e + 1;
+    }
+    return laughs;
+}
+
 /* The danger model's second opinion (alarm.h): a reply that is not already
  * emergency becomes one when the model's evidence clears the bar set for
  * how the reply was reached (see ALARM_FALLBACK_LOG_ODDS). 'ex_*' are the
@@ -3717,6 +3765,8 @@ static void apply_alarm(const struct intent_set *set, const char *key, size_t le
             return;
     }
     if (!match_alarm_answers(out->alarm, n_features))
+        return;
+    if (key_laughs_it_off(key, len))
         return;
     out->intent = set->emergency;
     out->stage = MATCH_ALARM;
