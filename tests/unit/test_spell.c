@@ -162,6 +162,9 @@ static void test_texting_table(void **state)
     assert_true(texting_table_ok());
     assert_string_equal(texting_expand("cnt", 3), "cant");
     assert_string_equal(texting_expand("jsuis", 5), "je suis");
+    /* phonetic danger words typed in a hurry (round 93) */
+    assert_string_equal(texting_expand("lokd", 4), "locked");
+    assert_string_equal(texting_expand("danje", 5), "danger");
     assert_null(texting_expand("cat", 3));
     assert_null(texting_expand("", 0));
     assert_null(texting_expand("aaaaaaaaaaaaaaaaaaaaaaaa", 24));
