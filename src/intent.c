@@ -1519,6 +1519,25 @@ static char *fold_pattern(const char *src, size_t **map_out)
     return out;
 }
 
+/* The offset of a '^' that follows the lookaheads a pattern starts with
+ * ("(?!...)^..."), or -1. pcre2 cannot tell such a pattern is anchored, so it
+ * runs the lookaheads, each a scan of the rest of the message, at every
+ * position: a 2 KiB message cost hundreds of 100-byte ones. "^(?!...)..."
+ * means the same and runs once. */
+static long lookahead_before_anchor(const char *s)
+{
+    size_t len = strlen(s), i = 0, end;
+
+    while (i + 2 < len && s[i] == '(' && s[i + 1] == '?' &&
+           (s[i + 2] == '!' || s[i + 2] == '=')) {
+        end = regex_group_end(s, len, i);
+        if (!end)
+            return -1;
+        i = end + 1;
+    }
+    return i > 0 && i < len && s[i] == '^' ? (long)i : -1;
+}
+
 /* Finds a character in pattern 'src' that can never match a folded key: a
  * capital letter, or punctuation the key never contains. Returns its
  * character offset and fills 'what', or -1 when the pattern looks fine. */
@@ -2244,6 +2263,14 @@ static pcre2_code *compile_text(struct loader *ld, const struct intent_text *t,
     *folded = NULL;
     if (bad >= 0) {
         diag_at(ld, t->line, t->col, "%s, offset %ld: %s", label, bad, what);
+        return NULL;
+    }
+    bad = lookahead_before_anchor(t->text);
+    if (bad >= 0) {
+        diag_at(ld, t->line, t->col,
+                "%s, offset %ld: '^' after a lookahead is tried at every position of a "
+                "message (slow on long ones): write '^' first",
+                label, bad);
         return NULL;
     }
     *folded = fold_pattern(t->text, &map);
